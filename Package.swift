@@ -1,0 +1,70 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "pramagent",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "pramagentd", targets: ["pramagentd"]),
+        .executable(name: "pramagentctl", targets: ["pramagentctl"]),
+        .library(name: "PramagentClient", targets: ["PramagentClient"]),
+        .library(name: "JSONSchema", targets: ["JSONSchema"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.0"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.0"),
+    ],
+    targets: [
+        // JSON parsing and JSON Schema Draft 2020-12: no dependencies at all.
+        .target(name: "JSONSchema"),
+        // The v1 wire contract: generated protobuf code and the frame format.
+        .target(name: "PramagentWire", dependencies: [
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ]),
+        // Policy model, YAML loading with file:line errors, compilation into a snapshot.
+        .target(name: "PramagentPolicy", dependencies: [
+            "JSONSchema",
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        // The decision pipeline: sessions, rate limits, chains, the audit seam.
+        .target(name: "PramagentDecision", dependencies: ["PramagentPolicy", "JSONSchema"]),
+        // The daemon: NIO servers on the decision and admin sockets, reload, shutdown.
+        .target(name: "PramagentDaemon", dependencies: [
+            "PramagentDecision", "PramagentPolicy", "PramagentWire",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOExtras", package: "swift-nio-extras"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Swift client library: async, pipelined, typed errors.
+        .target(name: "PramagentClient", dependencies: [
+            "PramagentWire",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOExtras", package: "swift-nio-extras"),
+        ]),
+        // pramagentctl's commands, as a library so tests can drive them.
+        .target(name: "PramagentCLI", dependencies: [
+            "PramagentClient", "PramagentPolicy", "PramagentDecision", "PramagentWire", "JSONSchema",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "pramagentd", dependencies: [
+            "PramagentDaemon",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "pramagentctl", dependencies: ["PramagentCLI"]),
+
+        .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema"]),
+        .testTarget(name: "PramagentWireTests", dependencies: ["PramagentWire"]),
+        .testTarget(name: "PramagentPolicyTests", dependencies: ["PramagentPolicy"]),
+        .testTarget(name: "PramagentDecisionTests", dependencies: ["PramagentDecision", "PramagentPolicy"]),
+        .testTarget(name: "PramagentEndToEndTests", dependencies: [
+            "PramagentClient", "PramagentDaemon", "PramagentWire", "PramagentCLI",
+        ]),
+    ]
+)
