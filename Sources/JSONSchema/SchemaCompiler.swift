@@ -347,6 +347,20 @@ struct SchemaCompiler {
                 let maxC = vocab.contains(.validation) ? try nonNegativeInt(object, "maxContains", pointer) : nil
                 keywords.append(.contains(sub("/contains"), min: minC, max: maxC))
             }
+            // `dependencies` (Draft 7 and earlier) is still honoured: arrays as dependentRequired, schemas as dependentSchemas.
+            if let d = object["dependencies"]?.objectValue {
+                var required: [(String, [String])] = []
+                var schemas: [(String, Int)] = []
+                for (name, value) in d {
+                    if let names = value.arrayValue {
+                        required.append((name, names.compactMap(\.stringValue)))
+                    } else {
+                        schemas.append((name, sub("/dependencies/" + JSONPointer.escape(name))))
+                    }
+                }
+                if !required.isEmpty { keywords.append(.dependentRequired(required)) }
+                if !schemas.isEmpty { keywords.append(.dependentSchemas(schemas)) }
+            }
             if let d = object["dependentSchemas"] {
                 guard let map = d.objectValue else { throw fail("dependentSchemas must be an object", pointer + "/dependentSchemas") }
                 keywords.append(.dependentSchemas(map.keys.map { ($0, sub("/dependentSchemas/" + JSONPointer.escape($0))) }))
