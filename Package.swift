@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "pramagent",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "pramagentd", targets: ["pramagentd"]),
         .executable(name: "pramagentctl", targets: ["pramagentctl"]),
@@ -24,14 +24,18 @@ let package = Package(
         // The v1 wire contract: generated protobuf code and the frame format.
         .target(name: "PramagentWire", dependencies: [
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            .product(name: "NIOCore", package: "swift-nio"),
         ]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        // SHA-256 (and later Ed25519) through OpenSSL.
+        .target(name: "PramagentCrypto", dependencies: ["COpenSSL"]),
         // Policy model, YAML loading with file:line errors, compilation into a snapshot.
         .target(name: "PramagentPolicy", dependencies: [
-            "JSONSchema",
+            "JSONSchema", "PramagentCrypto",
             .product(name: "Yams", package: "Yams"),
         ]),
         // The decision pipeline: sessions, rate limits, chains, the audit seam.
-        .target(name: "PramagentDecision", dependencies: ["PramagentPolicy", "JSONSchema"]),
+        .target(name: "PramagentDecision", dependencies: ["PramagentPolicy", "JSONSchema", "PramagentCrypto"]),
         // The daemon: NIO servers on the decision and admin sockets, reload, shutdown.
         .target(name: "PramagentDaemon", dependencies: [
             "PramagentDecision", "PramagentPolicy", "PramagentWire",

@@ -1,0 +1,96 @@
+import PramagentPolicy
+
+/// Who is asking, from the socket's peer credentials (never from the request).
+public struct CallerIdentity: Sendable, Hashable {
+    public var uid: UInt32
+    public var gid: UInt32
+    public var pid: Int32
+    public init(uid: UInt32, gid: UInt32, pid: Int32) { self.uid = uid; self.gid = gid; self.pid = pid }
+}
+
+/// A tool call to decide on.
+public struct ToolCallRequest: Sendable {
+    public var tenant: String
+    public var session: String
+    public var tool: String
+    /// UTF-8 JSON text of the arguments object.
+    public var argumentsJSON: String
+    /// Optional operation within the tool.
+    public var operation: String
+
+    public init(tenant: String, session: String, tool: String, argumentsJSON: String, operation: String = "") {
+        self.tenant = tenant
+        self.session = session
+        self.tool = tool
+        self.argumentsJSON = argumentsJSON
+        self.operation = operation
+    }
+}
+
+/// Stable reason codes (see docs/protocol.md).
+public enum ReasonCode: String, Sendable, CaseIterable {
+    case invalidRequest = "invalid_request"
+    case policyUnavailable = "policy_unavailable"
+    case callerNotAllowed = "caller_not_allowed"
+    case unknownTool = "unknown_tool"
+    case tenantNotAllowed = "tenant_not_allowed"
+    case operationNotAllowed = "operation_not_allowed"
+    case invalidArguments = "invalid_arguments"
+    case schemaViolation = "schema_violation"
+    case rateLimited = "rate_limited"
+    case quotaExceeded = "quota_exceeded"
+    case sessionLimit = "session_limit"
+    case sessionCapacity = "session_capacity"
+    case dangerousChain = "dangerous_chain"
+    case approvalRequired = "approval_required"
+    case toolBlocked = "tool_blocked"
+}
+
+/// Why a step fired.
+public struct DecisionReason: Sendable, Hashable {
+    public var code: ReasonCode
+    public var message: String
+    /// schema_violation: JSON Pointer into the arguments.
+    public var instancePath: String = ""
+    /// schema_violation: the failing keyword.
+    public var keyword: String = ""
+    /// schema_violation: JSON Pointer of the keyword in the schema.
+    public var keywordLocation: String = ""
+    /// dangerous_chain: the chain's name.
+    public var chain: String = ""
+
+    public init(code: ReasonCode, message: String) { self.code = code; self.message = message }
+}
+
+/// The engine's answer.
+public struct ToolCallDecision: Sendable {
+    public var verdict: PolicyVerdict
+    public var reasons: [DecisionReason]
+    public var policyVersion: String
+    public var decisionID: String
+    public var sideEffect: SideEffect?
+}
+
+/// Everything an audit record needs about one decision. The audit writer turns it into a record.
+public struct AuditEvent: Sendable {
+    public var decisionID: String
+    /// Wall-clock time of the decision, nanoseconds since the Unix epoch.
+    public var timeNanos: UInt64
+    public var caller: CallerIdentity
+    public var request: ToolCallRequest
+    public var verdict: PolicyVerdict
+    public var reasons: [DecisionReason]
+    public var policyVersion: String
+    public var sideEffect: SideEffect?
+}
+
+/// The one seam every decision passes through. It must not block the decision path.
+public protocol AuditSink: Sendable {
+    func record(_ event: AuditEvent)
+}
+
+/// Discards events (used when no audit writer is configured; the daemon logs that it runs unaudited).
+public struct DiscardingAuditSink: AuditSink {
+    public init() {}
+    public func record(_ event: AuditEvent) {}
+}
