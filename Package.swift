@@ -57,11 +57,13 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "pramagentd", dependencies: [
-            "PramagentDaemon",
+            "PramagentDaemon", "PramagentPolicy",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .executableTarget(name: "pramagentctl", dependencies: ["PramagentCLI"]),
+        .executableTarget(name: "pramagentctl", dependencies: [
+            "PramagentCLI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
 
         .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema"], exclude: ["optional-failures.txt"]),
         .testTarget(name: "PramagentWireTests", dependencies: ["PramagentWire"]),

@@ -54,7 +54,7 @@ struct YAMLNode {
     }
 
     func string() throws(PolicyIssue) -> String {
-        guard case .scalar(let s) = node, Tag.Name(rawValue: s.tag.rawValue) != .null else { throw issue("policy_type", "expected a string, found \(kindName)") }
+        guard case .scalar(let s) = node, Resolver.default.resolveTag(of: node) != .null else { throw issue("policy_type", "expected a string, found \(kindName)") }
         return s.string
     }
 
@@ -79,7 +79,7 @@ struct YAMLNode {
     }
 
     func bool() throws(PolicyIssue) -> Bool {
-        guard case .scalar(let s) = node, Tag.Name(rawValue: s.tag.rawValue) == .bool, let b = node.bool else {
+        guard case .scalar(let s) = node, Resolver.default.resolveTag(of: node) == .bool, let b = node.bool else {
             throw issue("policy_type", "expected true or false")
         }
         return b
@@ -90,7 +90,7 @@ struct YAMLNode {
         guard depth < 128 else { throw issue("policy_too_deep", "nested deeper than 128 levels") }
         switch node {
         case .scalar(let s):
-            switch Tag.Name(rawValue: s.tag.rawValue) {
+            switch Resolver.default.resolveTag(of: node) {
             case .null: return .null
             case .bool: return .bool(node.bool ?? false)
             case .int:

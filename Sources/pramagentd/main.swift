@@ -1,1 +1,127 @@
-print("todo")
+import ArgumentParser
+import Dispatch
+import Logging
+import PramagentDaemon
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@main
+struct PramagentDaemonCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pramagentd",
+        abstract: "The pramagent decision daemon: answers ALLOW, BLOCK or ESCALATE for agent tool calls.",
+        discussion: """
+        Agents connect to the decision socket and send length-prefixed pramagent.v1.Request messages
+        (see docs/protocol.md). Operators use the admin socket (pramagentctl status / reload).
+        Callers are identified by their unix peer credentials, never by what they claim.
+
+        Signals: SIGHUP reloads the policy directory (a bundle that fails to compile is rejected and the
+        previous one keeps serving); SIGTERM and SIGINT stop accepting, answer what was already received,
+        and exit 0.
+        """)
+
+    @Option(help: "Decision socket for agents.")
+    var socket = "/run/pramagent/decision.sock"
+
+    @Option(name: .customLong("admin-socket"), help: "Admin socket for operators.")
+    var adminSocket = "/run/pramagent/admin.sock"
+
+    @Option(help: "Policy directory: its top-level *.yaml files form the bundle.")
+    var policies = "/etc/pramagent/policies"
+
+    @Option(name: .customLong("state-dir"), help: "State directory (created if missing).")
+    var stateDir = "/var/lib/pramagent"
+
+    @Option(name: .customLong("socket-mode"), help: "Octal file mode of the decision socket.")
+    var socketMode = "660"
+
+    @Option(name: .customLong("socket-group"), help: "Group that owns the decision socket (agents in it may connect).")
+    var socketGroup: String?
+
+    @Option(name: .customLong("admin-socket-mode"), help: "Octal file mode of the admin socket.")
+    var adminSocketMode = "600"
+
+    @Option(name: .customLong("admin-socket-group"), help: "Group that owns the admin socket (operators in it may connect).")
+    var adminSocketGroup: String?
+
+    @Option(name: .customLong("max-frame"), help: "Largest accepted frame in bytes.")
+    var maxFrame = 1 << 20
+
+    @Option(name: .customLong("max-connections"), help: "Connections accepted at once, per socket.")
+    var maxConnections = 4096
+
+    @Option(help: "Event loop threads (0: one per core).")
+    var threads = 0
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel = "info"
+
+    func validate() throws {
+        for (name, value) in [("--socket-mode", socketMode), ("--admin-socket-mode", adminSocketMode)] {
+            guard let mode = UInt32(value, radix: 8), mode <= 0o777 else { throw ValidationError("\(name) must be an octal mode such as 660") }
+        }
+        guard maxFrame >= 16 else { throw ValidationError("--max-frame must be at least 16") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StderrLogHandler(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "pramagentd")
+        var config = DaemonConfiguration()
+        config.decisionSocket = socket
+        config.adminSocket = adminSocket
+        config.policiesDirectory = policies
+        config.stateDirectory = stateDir
+        config.decisionSocketMode = UInt32(socketMode, radix: 8)!
+        config.adminSocketMode = UInt32(adminSocketMode, radix: 8)!
+        config.decisionSocketGroup = socketGroup
+        config.adminSocketGroup = adminSocketGroup
+        config.maxFrameSize = maxFrame
+        config.maxConnections = maxConnections
+        config.threads = threads
+        mkdir(stateDir, 0o750)
+        signal(SIGPIPE, SIG_IGN)
+
+        let started = DispatchTime.now()
+        logger.warning("no audit writer is connected yet: decisions are not recorded (see the audit writer issue)")
+        let daemon = Daemon(configuration: config, logger: logger)
+        do {
+            try await daemon.start()
+        } catch {
+            logger.critical("cannot start", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        }
+        let readyMillis = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
+        logger.info("ready", metadata: ["startup_ms": "\(Int(readyMillis))", "pid": "\(getpid())"])
+
+        let signals = SignalHandlers()
+        signals.on(SIGHUP) { daemon.reload(reason: "SIGHUP") }
+        let stop: @Sendable () -> Void = { Task { await daemon.shutdown() } }
+        signals.on(SIGTERM, stop)
+        signals.on(SIGINT, stop)
+        await daemon.waitUntilStopped()
+        signals.cancel()
+    }
+}
+
+/// Signal handling through Dispatch sources (the default actions are disabled first).
+final class SignalHandlers: @unchecked Sendable {
+    private var sources: [any DispatchSourceSignal] = []
+    private let queue = DispatchQueue(label: "pramagentd.signals")
+
+    func on(_ signalNumber: Int32, _ body: @escaping @Sendable () -> Void) {
+        signal(signalNumber, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
+        source.setEventHandler(handler: body)
+        source.resume()
+        sources.append(source)
+    }
+
+    func cancel() { sources.forEach { $0.cancel() } }
+}
