@@ -22,16 +22,20 @@ struct CheckCommand: AsyncParsableCommand {
     @Flag(help: "Print the decision as one JSON object.") var json = false
 
     func run() async throws {
-        let connection = try await PramagentConnection.connect(path: socket.path)
-        defer { Task { await connection.close() } }
-        do {
-            let d = try await connection.checkToolCall(tenant: tenant, session: session, tool: tool, argumentsJSON: args, operation: operation)
-            print(json ? DecisionText.json(d) : DecisionText.human(d))
-        } catch {
+        let connection: PramagentConnection
+        do { connection = try await PramagentConnection.connect(path: socket.path) } catch {
             printError("error: \(error)")
             throw ExitCode(1)
         }
-        await connection.close()
+        do {
+            let d = try await connection.checkToolCall(tenant: tenant, session: session, tool: tool, argumentsJSON: args, operation: operation)
+            await connection.close()
+            print(json ? DecisionText.json(d) : DecisionText.human(d))
+        } catch {
+            await connection.close()
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
     }
 }
 
@@ -87,7 +91,11 @@ struct ReloadCommand: AsyncParsableCommand {
     @OptionGroup var admin: AdminSocketOption
 
     func run() async throws {
-        let connection = try await PramagentConnection.connect(path: admin.path)
+        let connection: PramagentConnection
+        do { connection = try await PramagentConnection.connect(path: admin.path) } catch {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
         let result: Pramagent_V1_ReloadResult
         do { result = try await connection.reload() } catch {
             await connection.close()
@@ -113,7 +121,11 @@ struct StatusCommand: AsyncParsableCommand {
     @Flag(help: "Print as one JSON object.") var json = false
 
     func run() async throws {
-        let connection = try await PramagentConnection.connect(path: admin.path)
+        let connection: PramagentConnection
+        do { connection = try await PramagentConnection.connect(path: admin.path) } catch {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
         let s: Pramagent_V1_StatusReport
         do { s = try await connection.status() } catch {
             await connection.close()

@@ -102,7 +102,11 @@ public final class PramagentConnection: Sendable {
         return .unexpectedResponse("\(response.kind.map { "\($0)" } ?? "empty")")
     }
 
+    private let closed = Atomic<Bool>(false)
+
+    /// Closes the connection (and its own event loop group, if it made one). Safe to call twice.
     public func close() async {
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         try? await channel.close()
         try? await ownsGroup?.shutdownGracefully()
     }

@@ -17,7 +17,7 @@ struct SessionState: Sendable {
 }
 
 /// Bounded, sharded session state. When full, idle sessions are expired; if none
-/// are idle, new sessions are refused (fail closed) rather than evicting history.
+/// are idle, new sessions are refused (fail closed) rather than evicting live history.
 final class SessionStore: Sendable {
     private struct Key: Hashable, Sendable {
         var tenant: String
@@ -30,12 +30,37 @@ final class SessionStore: Sendable {
 
     private static let shardCount = 16
     private let shards: [Shard]
+    private let live = Atomic<Int>(0)
+    /// Monotonic second of the last sweep over every shard (full sweeps are rate-limited).
+    private let lastFullSweep = Mutex<Double>(-.infinity)
 
     init() {
         shards = (0..<SessionStore.shardCount).map { _ in Shard() }
     }
 
-    var count: Int { shards.reduce(0) { total, shard in total + shard.table.withLock { $0.count } } }
+    var count: Int { live.load(ordering: .relaxed) }
+
+    private func sweep(_ shard: Shard, now: Double, idleSeconds: Double) {
+        shard.table.withLock { table in
+            let before = table.count
+            table = table.filter { now - $0.value.lastSeen <= idleSeconds }
+            live.subtract(before - table.count, ordering: .relaxed)
+        }
+    }
+
+    /// Makes room for one more session if idle ones can be expired.
+    private func makeRoom(near shard: Shard, now: Double, idleSeconds: Double, maxSessions: Int) -> Bool {
+        if live.load(ordering: .relaxed) < maxSessions { return true }
+        sweep(shard, now: now, idleSeconds: idleSeconds)
+        if live.load(ordering: .relaxed) < maxSessions { return true }
+        let due = lastFullSweep.withLock { last -> Bool in
+            if now - last < 1 { return false }
+            last = now
+            return true
+        }
+        if due { for other in shards where other !== shard { sweep(other, now: now, idleSeconds: idleSeconds) } }
+        return live.load(ordering: .relaxed) < maxSessions
+    }
 
     /// Runs `body` on the session's state under its shard lock, creating it if there is room.
     /// Returns nil when the store is full of live sessions.
@@ -43,20 +68,27 @@ final class SessionStore: Sendable {
                         _ body: (inout SessionState) -> T) -> T? {
         let key = Key(tenant: tenant, session: session)
         let shard = shards[Int(UInt(bitPattern: key.hashValue) % UInt(SessionStore.shardCount))]
-        let perShard = max(1, maxSessions / SessionStore.shardCount)
+        if let result = shard.table.withLock({ table -> T? in
+            guard var state = table[key] else { return nil }
+            if now - state.lastSeen > idleSeconds { state = SessionState(lastSeen: now) }
+            state.lastSeen = now
+            let result = body(&state)
+            table[key] = state
+            return result
+        }) {
+            return result
+        }
+        guard makeRoom(near: shard, now: now, idleSeconds: idleSeconds, maxSessions: maxSessions) else { return nil }
         return shard.table.withLock { table -> T? in
-            if var state = table[key] {
-                if now - state.lastSeen > idleSeconds { state = SessionState(lastSeen: now) }
-                state.lastSeen = now
-                let result = body(&state)
-                table[key] = state
-                return result
+            var state = table[key] ?? SessionState(lastSeen: now)
+            if table[key] == nil {
+                // Checked again under the lock: concurrent creators may have filled the store.
+                guard live.add(1, ordering: .relaxed).newValue <= maxSessions else {
+                    live.subtract(1, ordering: .relaxed)
+                    return nil
+                }
             }
-            if table.count >= perShard {
-                table = table.filter { now - $0.value.lastSeen <= idleSeconds }
-                if table.count >= perShard { return nil }
-            }
-            var state = SessionState(lastSeen: now)
+            state.lastSeen = now
             let result = body(&state)
             table[key] = state
             return result

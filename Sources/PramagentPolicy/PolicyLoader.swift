@@ -184,7 +184,7 @@ final class BundleBuilder {
                             quota = try c.int(min: 0)
                             window = try qm["window_seconds"]?.double(min: 1) ?? 86_400
                         }
-                    } else if case .scalar(let s) = value.node, Resolver.default.resolveTag(of: value.node) == .null {
+                    } else if case .scalar = value.node, Resolver.default.resolveTag(of: value.node) == .null {
                         // `tenant_name:` with nothing: a tenant without limits.
                     } else {
                         throw value.issue("policy_type", "a tenant is a mapping (rate, quota) or empty")

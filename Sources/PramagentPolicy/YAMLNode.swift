@@ -79,7 +79,7 @@ struct YAMLNode {
     }
 
     func bool() throws(PolicyIssue) -> Bool {
-        guard case .scalar(let s) = node, Resolver.default.resolveTag(of: node) == .bool, let b = node.bool else {
+        guard case .scalar = node, Resolver.default.resolveTag(of: node) == .bool, let b = node.bool else {
             throw issue("policy_type", "expected true or false")
         }
         return b

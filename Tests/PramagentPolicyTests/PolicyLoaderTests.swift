@@ -1,0 +1,152 @@
+import Foundation
+import Testing
+@testable import PramagentPolicy
+
+@Suite("Policy loading and compilation")
+struct PolicyLoaderTests {
+    func load(_ files: [(String, String)]) throws(PolicyLoadError) -> PolicySnapshot {
+        try PolicyLoader().load(files: files.map { (name: $0.0, text: $0.1) })
+    }
+
+    func issues(_ files: [(String, String)]) -> [PolicyIssue] {
+        do { _ = try load(files); return [] } catch { return error.issues }
+    }
+
+    static let minimal = """
+    callers:
+      - uid: 1000
+        tenants: [acme]
+    tools:
+      read_thing:
+        side_effect: read
+        tenants: [acme]
+        schema: { properties: { id: { type: integer } } }
+    """
+
+    @Test("a minimal bundle compiles; the tool schema is enforced as an object")
+    func minimal() throws {
+        let s = try load([("a.yaml", Self.minimal)])
+        let tool = try #require(s.tools["read_thing"])
+        #expect(tool.sideEffect == .read)
+        #expect(tool.action == .allow)
+        #expect(tool.tenants == ["acme"])
+        #expect(s.callers.mayActFor(uid: 1000, gid: 5, tenant: "acme"))
+        #expect(!s.callers.mayActFor(uid: 1000, gid: 5, tenant: "other"))
+        #expect(!s.callers.mayActFor(uid: 1001, gid: 5, tenant: "acme"))
+        #expect(s.chains.count == BuiltinChains.all.count)
+        #expect(s.version.count == 64)
+    }
+
+    @Test("the version is the SHA-256 of the bundle: it changes with any byte")
+    func version() throws {
+        let a = try load([("a.yaml", Self.minimal)])
+        let b = try load([("a.yaml", Self.minimal + "\n# comment")])
+        let c = try load([("a.yaml", Self.minimal)])
+        #expect(a.version != b.version)
+        #expect(a.version == c.version)
+    }
+
+    @Test("an unknown side effect points at its line")
+    func unknownSideEffect() {
+        let found = issues([("t.yaml", """
+        tools:
+          x:
+            side_effect: reed
+            tenants: [a]
+        """)])
+        #expect(found.count == 1)
+        #expect(found.first?.code == "policy_unknown_side_effect")
+        #expect(found.first?.location?.file == "t.yaml")
+        #expect(found.first?.location?.line == 3)
+    }
+
+    @Test("a broken schema is rejected with the tool's file and line")
+    func brokenSchema() {
+        let found = issues([("t.yaml", """
+        tools:
+          ok:
+            side_effect: read
+            tenants: [a]
+          bad:
+            side_effect: read
+            tenants: [a]
+            schema: { type: object, properties: { n: { minimum: "one" } } }
+        """)])
+        #expect(found.map(\.code) == ["policy_schema"])
+        #expect(found.first?.location?.line == 8)
+        #expect(found.first?.message.contains("bad") == true)
+    }
+
+    @Test("typos, YAML errors and duplicates are errors, all reported at once")
+    func manyProblems() {
+        let found = issues([
+            ("a.yaml", "tools:\n  t:\n    side_effect: read\n    tenants: [a]\n    acton: allow\n"),
+            ("b.yaml", "tools: [unclosed\n"),
+            ("c.yaml", "tools:\n  u:\n    side_effect: read\n    tenants: [a]\n"),
+            ("d.yaml", "tools:\n  u:\n    side_effect: write\n    tenants: [a]\n"),
+        ])
+        let codes = Set(found.map(\.code))
+        #expect(codes.contains("policy_unknown_key"))
+        #expect(codes.contains("policy_yaml"))
+        #expect(codes.contains("policy_duplicate"))
+        #expect(found.first { $0.code == "policy_yaml" }?.location?.file == "b.yaml")
+        #expect(found.first { $0.code == "policy_duplicate" }?.message.contains("c.yaml") == true)
+    }
+
+    @Test("YAML duplicate keys are rejected")
+    func duplicateKeys() {
+        let found = issues([("a.yaml", "tools:\n  t:\n    side_effect: read\n    side_effect: write\n    tenants: [a]\n")])
+        #expect(found.first?.code == "policy_duplicate")
+    }
+
+    @Test("callers: unknown users are errors; groups and uids map")
+    func callers() throws {
+        let found = issues([("a.yaml", "callers:\n  - user: no-such-user-pramagent\n    tenants: [a]\ntools:\n  t: { side_effect: read, tenants: [a] }\n")])
+        #expect(found.first?.code == "policy_unknown_user")
+        #expect(found.first?.location?.line == 2)
+        let s = try load([("a.yaml", "callers:\n  - user: root\n    tenants: ['*']\n  - gid: 4242\n    tenants: [a]\ntools:\n  t: { side_effect: read, tenants: [a] }\n")])
+        #expect(s.callers.mayActFor(uid: 0, gid: 0, tenant: "anything"))
+        #expect(s.callers.mayActFor(uid: 77, gid: 4242, tenant: "a"))
+        #expect(!s.callers.mayActFor(uid: 77, gid: 4242, tenant: "b"))
+    }
+
+    @Test("chains: custom chains compile, built-ins can be replaced or turned off")
+    func chains() throws {
+        let text = """
+        defaults: { builtin_chains: false }
+        tools:
+          t: { side_effect: read, tenants: [a] }
+        chains:
+          - name: mine
+            sequence: [read, ">=write", "tool:t"]
+            verdict: block
+        """
+        let s = try load([("a.yaml", text)])
+        #expect(s.chains.map(\.name) == ["mine"])
+        #expect(s.chains[0].steps == [.sideEffect(.read), .atLeast(.write), .tool("t")])
+        let replaced = try load([("a.yaml", "tools:\n  t: { side_effect: read, tenants: [a] }\nchains:\n  - name: data_exfiltration\n    sequence: [read, write]\n")])
+        #expect(replaced.chains.filter { $0.name == "data_exfiltration" }.count == 1)
+        #expect(replaced.chains.first { $0.name == "data_exfiltration" }?.steps == [.sideEffect(.read), .sideEffect(.write)])
+        let bad = issues([("a.yaml", "chains:\n  - name: x\n    sequence: [\"tool:ghost\"]\n")])
+        #expect(bad.first?.code == "policy_unknown_tool")
+    }
+
+    @Test("the shipped bundles compile")
+    func shippedBundles() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let main = try PolicyLoader().load(directory: root.appendingPathComponent("policies").path)
+        #expect(main.tools["lookup_customer"] != nil)
+        let examples = try PolicyLoader().load(directory: root.appendingPathComponent("policies/examples").path)
+        let payment = try #require(examples.tools["send_payment"])
+        #expect(payment.sideEffect == .payment)
+        #expect(payment.action == .escalate)
+        #expect(payment.tenants == ["finance_team"])
+    }
+
+    @Test("a missing directory is a clear error")
+    func missingDirectory() {
+        do { _ = try PolicyLoader().load(directory: "/nonexistent/pramagent"); Issue.record("loaded") } catch {
+            #expect(error.issues.first?.code == "policy_io")
+        }
+    }
+}
