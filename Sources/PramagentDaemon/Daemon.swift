@@ -16,7 +16,7 @@ public final class Daemon: Sendable {
     let context: DaemonContext
     private let group: MultiThreadedEventLoopGroup
     private let servers = Mutex<[any Channel]>([])
-    private let stopped: EventLoopPromise<Void>
+    private let stopped = Latch()
     private let logger: Logger
 
     /// Creates the daemon and loads the policy. A policy that does not compile is
@@ -27,7 +27,6 @@ public final class Daemon: Sendable {
         self.logger = logger
         let threads = configuration.threads > 0 ? configuration.threads : System.coreCount
         group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
-        stopped = group.next().makePromise()
         let engine = DecisionEngine(snapshot: nil, audit: audit)
         let policies = PolicyService(directory: configuration.policiesDirectory, engine: engine, logger: logger)
         context = DaemonContext(engine: engine, policies: policies, logger: logger)
@@ -118,12 +117,12 @@ public final class Daemon: Sendable {
         unlink(configuration.decisionSocket)
         unlink(configuration.adminSocket)
         logger.info("stopped", metadata: ["decisions": "\(engine.decisionCount)"])
-        stopped.succeed()
+        stopped.open()
         try? await group.shutdownGracefully()
     }
 
     /// Waits until `shutdown()` has finished.
     public func waitUntilStopped() async {
-        try? await stopped.futureResult.get()
+        await stopped.wait()
     }
 }
