@@ -66,7 +66,9 @@ let package = Package(
         ]),
 
         .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema"], exclude: ["optional-failures.txt"]),
-        .testTarget(name: "PramagentWireTests", dependencies: ["PramagentWire"]),
+        .testTarget(name: "PramagentWireTests", dependencies: [
+            "PramagentWire", .product(name: "NIOEmbedded", package: "swift-nio"),
+        ]),
         .testTarget(name: "PramagentPolicyTests", dependencies: ["PramagentPolicy"]),
         .testTarget(name: "PramagentDecisionTests", dependencies: ["PramagentDecision", "PramagentPolicy"]),
         .testTarget(name: "PramagentEndToEndTests", dependencies: [
