@@ -69,7 +69,9 @@ let package = Package(
         .testTarget(name: "PramagentWireTests", dependencies: [
             "PramagentWire", .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
-        .testTarget(name: "PramagentPolicyTests", dependencies: ["PramagentPolicy"]),
+        .testTarget(name: "PramagentPolicyTests", dependencies: [
+            "PramagentPolicy", "JSONSchema", .product(name: "Yams", package: "Yams"),
+        ]),
         .testTarget(name: "PramagentDecisionTests", dependencies: ["PramagentDecision", "PramagentPolicy"]),
         .testTarget(name: "PramagentEndToEndTests", dependencies: [
             "PramagentClient", "PramagentDaemon", "PramagentWire", "PramagentCLI",

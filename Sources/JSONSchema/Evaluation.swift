@@ -33,7 +33,6 @@ struct Evaluation {
     let nodes: [SchemaNode]
     var mode: Mode
     var errors: [ValidationError] = []
-    private var instancePath: [InstanceStep] = []
     private var trail: [(site: Int, keyword: String, target: Int)] = []
     private var scope: [Int] = []
     private var depth = 0
@@ -45,17 +44,6 @@ struct Evaluation {
     }
 
     // MARK: Error reporting
-
-    private func instancePointer() -> String {
-        var out = ""
-        for step in instancePath {
-            switch step {
-            case .key(let k): out += "/" + JSONPointer.escape(k)
-            case .index(let i): out += "/" + String(i)
-            }
-        }
-        return out
-    }
 
     private func relative(_ pointer: String, from base: String) -> String {
         pointer.hasPrefix(base) ? String(pointer.dropFirst(base.count)) : pointer
@@ -73,7 +61,8 @@ struct Evaluation {
         let n = nodes[node]
         let absoluteBase = n.documentURI + "#" + n.pointer
         if !keyword.isEmpty { location += "/" + keyword }
-        errors.append(ValidationError(instanceLocation: instancePointer(), keywordLocation: location,
+        // The instance location is relative here; `child` prefixes it while unwinding.
+        errors.append(ValidationError(instanceLocation: "", keywordLocation: location,
                                       absoluteKeywordLocation: keyword.isEmpty ? absoluteBase : absoluteBase + "/" + keyword,
                                       keyword: keyword.isEmpty ? "false" : keyword, message: message()))
     }
@@ -93,8 +82,7 @@ struct Evaluation {
     // MARK: Evaluation
 
     mutating func validate(_ n: Int, _ value: JSONValue, track: Bool) -> Outcome {
-        let node = nodes[n]
-        if let constant = node.constant {
+        if let constant = nodes[n].constant {
             if constant { return Outcome(valid: true, evaluated: nil) }
             report(n, "", "no value is allowed here (false schema)")
             return Outcome(valid: false, evaluated: nil)
@@ -107,12 +95,12 @@ struct Evaluation {
             return Outcome(valid: false, evaluated: nil)
         }
         var pushedScope = false
-        if validator.usesDynamicScope, scope.last != node.resource {
-            scope.append(node.resource)
+        if validator.usesDynamicScope, scope.last != nodes[n].resource {
+            scope.append(nodes[n].resource)
             pushedScope = true
         }
         defer { if pushedScope { scope.removeLast() } }
-        let trackHere = track || node.needsAnnotations
+        let trackHere = track || nodes[n].needsAnnotations
         var evaluated: Evaluated? = nil
         if trackHere {
             switch value {
@@ -122,7 +110,8 @@ struct Evaluation {
             }
         }
         var valid = true
-        for keyword in node.keywords {
+        let keywords = nodes[n].keywords
+        for keyword in keywords {
             if !apply(keyword, n, value, trackHere, &evaluated) {
                 valid = false
                 if mode != .all { break }
@@ -131,10 +120,20 @@ struct Evaluation {
         return Outcome(valid: valid, evaluated: valid && track ? evaluated : nil)
     }
 
+    /// Validates a member or element; errors found below get its path prefixed on the way out,
+    /// so the common (valid) path never builds instance locations.
     private mutating func child(_ node: Int, _ value: JSONValue, _ step: InstanceStep) -> Bool {
-        instancePath.append(step)
-        defer { instancePath.removeLast() }
-        return validate(node, value, track: false).valid
+        let before = errors.count
+        let valid = validate(node, value, track: false).valid
+        if errors.count > before {
+            let prefix: String
+            switch step {
+            case .key(let k): prefix = "/" + JSONPointer.escape(k)
+            case .index(let i): prefix = "/" + String(i)
+            }
+            for i in before..<errors.count { errors[i].instanceLocation = prefix + errors[i].instanceLocation }
+        }
+        return valid
     }
 
     private mutating func follow(site: Int, keyword: String, target: Int, _ value: JSONValue, _ track: Bool,
@@ -274,13 +273,9 @@ struct Evaluation {
             guard case .array(let a) = value else { return true }
             var matches = 0
             let (_, _) = tentatively { e in
-                for (i, element) in a.enumerated() {
-                    e.instancePath.append(.index(i))
-                    if e.validate(node, element, track: false).valid {
-                        matches += 1
-                        evaluated?.mark(i)
-                    }
-                    e.instancePath.removeLast()
+                for (i, element) in a.enumerated() where e.child(node, element, .index(i)) {
+                    matches += 1
+                    evaluated?.mark(i)
                 }
             }
             if matches < minimum {

@@ -4,14 +4,17 @@
 /// no trailing decimal zeros, and zero is always `+0 * 10^0`. So `1.0 == 1`,
 /// `1.0` is an integer, and `0.3` is an exact multiple of `0.1`.
 public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
-    public let negative: Bool
-    public let exponent: Int
     /// Mantissa when it fits in 64 bits (`big == nil`).
     let small: UInt64
     /// Mantissa when it does not fit in 64 bits.
     let big: BigUInt?
+    private let storedExponent: Int32
     /// Number of decimal digits of the mantissa.
-    let digitCount: Int
+    private let storedDigitCount: Int32
+    public let negative: Bool
+
+    public var exponent: Int { Int(storedExponent) }
+    var digitCount: Int { Int(storedDigitCount) }
 
     init(negative: Bool, mantissa: BigUInt, exponent: Int) {
         var m = mantissa
@@ -33,28 +36,24 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
 
     private init(raw negative: Bool, exponent: Int, small: UInt64, big: BigUInt?, digitCount: Int) {
         self.negative = negative
-        self.exponent = exponent
+        self.storedExponent = Int32(clamping: exponent)
         self.small = small
         self.big = big
-        self.digitCount = digitCount
+        self.storedDigitCount = Int32(clamping: digitCount)
     }
 
     init(negative: Bool, small: UInt64, exponent: Int) {
         var m = small
         var e = exponent
         if m == 0 {
-            self.negative = false; self.exponent = 0; self.small = 0; self.big = nil; self.digitCount = 1
+            self.init(raw: false, exponent: 0, small: 0, big: nil, digitCount: 1)
             return
         }
         while m % 10 == 0 { m /= 10; e += 1 }
-        self.negative = negative
-        self.exponent = e
-        self.small = m
-        self.big = nil
         var digits = 1
         var t = m
         while t >= 10 { t /= 10; digits += 1 }
-        self.digitCount = digits
+        self.init(raw: negative, exponent: e, small: m, big: nil, digitCount: digits)
     }
 
     public init(_ value: Int) {
@@ -119,7 +118,7 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
             while i < n, bytes[i] >= 48, bytes[i] <= 57 {
                 // Exponents are clamped far beyond any meaningful magnitude; comparison
                 // stays exact because it never scales by more than the digit counts.
-                if exponent < 1_000_000_000 { exponent = exponent * 10 + Int(bytes[i] - 48) }
+                if exponent < 100_000_000 { exponent = exponent * 10 + Int(bytes[i] - 48) }
                 i += 1
             }
             if i == start { return nil }
@@ -214,7 +213,7 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
     }
 
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(negative); hasher.combine(exponent); hasher.combine(small); hasher.combine(big)
+        hasher.combine(negative); hasher.combine(storedExponent); hasher.combine(small); hasher.combine(big)
     }
 
     /// Shortest exact rendering, e.g. `250`, `0.3`, `1e+400`.

@@ -46,7 +46,13 @@ public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible
     public var path: String
 
     public var description: String {
-        "\(message) at byte \(offset)" + (path.isEmpty ? "" : " (at \(path.isEmpty ? "/" : path))")
+        "\(message) at byte \(offset)" + (path.isEmpty ? "" : " (at \(path))")
+    }
+
+    func prefixed(_ step: String) -> JSONParseError {
+        var copy = self
+        copy.path = step + path
+        return copy
     }
 }
 
@@ -92,16 +98,10 @@ public struct JSONParser {
     }
 }
 
-private enum PathComponent {
-    case key(String)
-    case index(Int)
-}
-
 private struct ParserState {
     let bytes: UnsafeBufferPointer<UInt8>
     let limits: JSONLimits
     var position = 0
-    var path: [PathComponent] = []
     var scratch: [UInt8] = []
 
     init(bytes: UnsafeBufferPointer<UInt8>, limits: JSONLimits) {
@@ -109,16 +109,9 @@ private struct ParserState {
         self.limits = limits
     }
 
+    /// The error's path is filled in as it unwinds through the enclosing containers.
     func pointer(extra: String? = nil) -> String {
-        var out = ""
-        for c in path {
-            switch c {
-            case .key(let k): out += "/" + JSONPointer.escape(k)
-            case .index(let i): out += "/" + String(i)
-            }
-        }
-        if let extra { out += "/" + JSONPointer.escape(extra) }
-        return out
+        extra.map { "/" + JSONPointer.escape($0) } ?? ""
     }
 
     func error(_ code: JSONParseError.Code, _ message: String, at offset: Int, key: String? = nil) -> JSONParseError {
@@ -192,6 +185,7 @@ private struct ParserState {
         }
         position += 1
         var elements: [JSONValue] = []
+        elements.reserveCapacity(8)
         skipWhitespace()
         if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
             position += 1
@@ -201,10 +195,12 @@ private struct ParserState {
             if elements.count >= limits.maxContainerCount {
                 throw error(.tooManyMembers, "array has more than \(limits.maxContainerCount) elements", at: position)
             }
-            path.append(.index(elements.count))
             skipWhitespace()
-            elements.append(try parseValue(depth: depth))
-            path.removeLast()
+            do {
+                elements.append(try parseValue(depth: depth))
+            } catch {
+                throw error.prefixed("/" + String(elements.count))
+            }
             skipWhitespace()
             guard position < bytes.count else { throw error(.syntax, "unterminated array", at: position) }
             if bytes[position] == UInt8(ascii: ",") {
@@ -227,6 +223,8 @@ private struct ParserState {
         position += 1
         var keys: [String] = []
         var values: [JSONValue] = []
+        keys.reserveCapacity(8)
+        values.reserveCapacity(8)
         var seen: Set<ExactKey>? = nil
         skipWhitespace()
         if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
@@ -260,9 +258,12 @@ private struct ParserState {
             }
             position += 1
             skipWhitespace()
-            path.append(.key(key))
-            let value = try parseValue(depth: depth)
-            path.removeLast()
+            let value: JSONValue
+            do {
+                value = try parseValue(depth: depth)
+            } catch {
+                throw error.prefixed("/" + JSONPointer.escape(key))
+            }
             keys.append(key)
             values.append(value)
             skipWhitespace()

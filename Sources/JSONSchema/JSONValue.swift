@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A parsed JSON value. Equality is JSON's: numbers compare by exact value
 /// (`1 == 1.0`), object members are unordered.
 public enum JSONValue: Sendable, Hashable {
@@ -34,7 +40,7 @@ public enum JSONValue: Sendable, Hashable {
         case (.null, .null): return true
         case (.bool(let x), .bool(let y)): return x == y
         case (.number(let x), .number(let y)): return x == y
-        case (.string(let x), .string(let y)): return x.utf8.elementsEqual(y.utf8)
+        case (.string(let x), .string(let y)): return x.exactlyEquals(y)
         case (.array(let x), .array(let y)): return x.count == y.count && zip(x, y).allSatisfy { $0 == $1 }
         case (.object(let x), .object(let y)): return x == y
         default: return false
@@ -47,15 +53,27 @@ public enum JSONValue: Sendable, Hashable {
 struct ExactKey: Hashable, Sendable {
     let string: String
     init(_ string: String) { self.string = string }
-    static func == (a: ExactKey, b: ExactKey) -> Bool { a.string.utf8.elementsEqual(b.string.utf8) }
+    static func == (a: ExactKey, b: ExactKey) -> Bool { a.string.exactlyEquals(b.string) }
     func hash(into hasher: inout Hasher) {
         for byte in string.utf8 { hasher.combine(byte) }
     }
 }
 
 extension String {
-    /// Code-point equality (no Unicode normalisation).
-    @inline(__always) func exactlyEquals(_ other: String) -> Bool { utf8.elementsEqual(other.utf8) }
+    /// Code-point equality (no Unicode normalisation): compares the UTF-8 bytes.
+    @inline(__always) func exactlyEquals(_ other: String) -> Bool {
+        let a = utf8
+        let b = other.utf8
+        guard a.count == b.count else { return false }
+        if let result = a.withContiguousStorageIfAvailable({ pa in
+            b.withContiguousStorageIfAvailable { pb in
+                pa.count == 0 || memcmp(pa.baseAddress!, pb.baseAddress!, pa.count) == 0
+            }
+        }), let equal = result {
+            return equal
+        }
+        return a.elementsEqual(b)
+    }
 }
 
 /// A JSON object that keeps its members in document order.

@@ -83,3 +83,18 @@ struct CLITests {
         #expect(answers[4].hasPrefix(#"{"valid":false"#))
     }
 }
+
+@Suite("systemd unit")
+struct SystemdUnitTests {
+    @Test("systemd-analyze verify passes (with ExecStart pointed at the built binary)",
+          .enabled(if: FileManager.default.fileExists(atPath: "/usr/bin/systemd-analyze")))
+    func verify() throws {
+        let unit = try String(contentsOfFile: Paths.root + "/systemd/pramagentd.service", encoding: .utf8)
+        #expect(unit.contains("ExecReload=/bin/kill -HUP $MAINPID"))
+        let ws = try Workspace()
+        let path = ws.path + "/pramagentd.service"
+        try unit.replacingOccurrences(of: "/usr/local/bin/pramagentd", with: Paths.pramagentd).write(toFile: path, atomically: true, encoding: .utf8)
+        let r = try run("/usr/bin/systemd-analyze", ["verify", path])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+    }
+}

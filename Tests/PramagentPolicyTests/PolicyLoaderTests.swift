@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import PramagentPolicy
+import JSONSchema
+import Yams
 
 @Suite("Policy loading and compilation")
 struct PolicyLoaderTests {
@@ -148,5 +150,36 @@ struct PolicyLoaderTests {
         do { _ = try PolicyLoader().load(directory: "/nonexistent/pramagent"); Issue.record("loaded") } catch {
             #expect(error.issues.first?.code == "policy_io")
         }
+    }
+}
+
+@Suite("Published policy JSON Schema")
+struct PolicySchemaDocumentTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    func validator() throws -> JSONSchemaValidator {
+        let text = try String(contentsOf: Self.root.appendingPathComponent("docs/policy.schema.json"), encoding: .utf8)
+        return try JSONSchemaValidator(schemaText: text)
+    }
+
+    func json(_ yaml: String) throws -> JSONValue {
+        let node = try #require(try Yams.compose(yaml: yaml))
+        return try YAMLNode(node: node, file: "x").json()
+    }
+
+    @Test("the shipped bundles conform to docs/policy.schema.json", arguments: ["policies/pramagent.yaml", "policies/examples/payments.yaml"])
+    func shipped(_ path: String) throws {
+        let text = try String(contentsOf: Self.root.appendingPathComponent(path), encoding: .utf8)
+        let result = try validator().validate(try json(text), mode: .allErrors)
+        #expect(result.isValid, "\(result.errors)")
+    }
+
+    @Test("the schema catches what the loader rejects")
+    func rejects() throws {
+        let v = try validator()
+        #expect(!v.isValid(try json("tools:\n  t: { side_effect: reed, tenants: [a] }\n")))
+        #expect(!v.isValid(try json("tools:\n  t: { side_effect: read }\n")))
+        #expect(!v.isValid(try json("toolz: {}\n")))
+        #expect(!v.isValid(try json("chains:\n  - { name: x, sequence: [wrte] }\n")))
     }
 }

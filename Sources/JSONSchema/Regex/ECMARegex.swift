@@ -8,6 +8,9 @@
 public final class ECMARegex: Sendable {
     public let pattern: String
     let program: RegexProgram
+    /// When every match must start with this scalar, other start positions are skipped.
+    let firstScalar: UInt32?
+    let anchoredAtStart: Bool
 
     /// Default number of VM steps allowed for one search of a backtracking pattern.
     public static let defaultStepBudget = 1_000_000
@@ -21,6 +24,11 @@ public final class ECMARegex: Sendable {
         compiler.program.instructions.append(.match)
         compiler.program.insideLook.append(false)
         self.program = compiler.program
+        switch program.instructions.first {
+        case .scalar(let c)?: firstScalar = c; anchoredAtStart = false
+        case .lineStart?: firstScalar = nil; anchoredAtStart = true
+        default: firstScalar = nil; anchoredAtStart = false
+        }
     }
 
     /// True when the pattern is linear-time (no backreferences).
@@ -28,9 +36,27 @@ public final class ECMARegex: Sendable {
 
     /// True when the pattern matches somewhere in `text` (ECMA-262 `RegExp.prototype.test`).
     public func matches(_ text: String, stepBudget: Int = ECMARegex.defaultStepBudget) throws(RegexMatchError) -> Bool {
-        let scalars = Array(text.unicodeScalars.lazy.map(\.value))
-        var vm = RegexVM(program: program, input: scalars, stepBudget: program.usesBackreferences ? stepBudget : Int.max)
-        return try vm.search()
+        let count = text.unicodeScalars.count
+        let program = self.program
+        let budget = program.usesBackreferences ? stepBudget : Int.max
+        let result: Result<Bool, RegexMatchError> = withUnsafeTemporaryAllocation(of: UInt32.self, capacity: count + 1) { input in
+            var i = 0
+            for scalar in text.unicodeScalars { input[i] = scalar.value; i += 1 }
+            let width = count + 1
+            let bits = program.instructions.count * width
+            // Memoisation is sound only without backreferences (results then depend on (pc, pos) alone).
+            let memoise = !program.usesBackreferences && bits <= 256 << 20
+            let words = memoise ? (bits + 63) / 64 : 0
+            return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: max(1, words)) { visited in
+                visited.initialize(repeating: 0)
+                var vm = RegexVM(program: program, input: UnsafeBufferPointer(rebasing: input[0..<count]), stepBudget: budget,
+                                 memoise: memoise, visited: visited)
+                do { return .success(try vm.search(firstScalar: firstScalar, anchored: anchoredAtStart)) } catch {
+                    return .failure(RegexMatchError(pattern: pattern))
+                }
+            }
+        }
+        return try result.get()
     }
 }
 
@@ -42,34 +68,37 @@ public struct RegexMatchError: Error, Sendable, CustomStringConvertible {
 
 struct RegexVM {
     let program: RegexProgram
-    let input: [UInt32]
+    let input: UnsafeBufferPointer<UInt32>
     var stepsLeft: Int
     var slots: [Int]
     let memoise: Bool
-    var visited: [UInt64]
+    let visited: UnsafeMutableBufferPointer<UInt64>
     let width: Int
+    /// Backtracking frames, shared by nested runs (each run pops only its own).
+    private var stack: [Frame] = []
 
     private enum Frame {
         case branch(pc: Int, pos: Int)
         case restore(slot: Int, value: Int)
     }
 
-    init(program: RegexProgram, input: [UInt32], stepBudget: Int) {
+    init(program: RegexProgram, input: UnsafeBufferPointer<UInt32>, stepBudget: Int, memoise: Bool,
+         visited: UnsafeMutableBufferPointer<UInt64>) {
         self.program = program
         self.input = input
         self.stepsLeft = stepBudget
         self.slots = [Int](repeating: -1, count: (program.captureCount + 1) * 2 + program.progressSlots)
         self.width = input.count + 1
-        let bits = program.instructions.count * width
-        // Memoisation is sound only without backreferences (results then depend on (pc, pos) alone).
-        self.memoise = !program.usesBackreferences && bits <= 256 << 20
-        self.visited = memoise ? [UInt64](repeating: 0, count: (bits + 63) / 64) : []
+        self.memoise = memoise
+        self.visited = visited
+        stack.reserveCapacity(32)
     }
 
-    mutating func search() throws(RegexMatchError) -> Bool {
+    mutating func search(firstScalar: UInt32?, anchored: Bool) throws(RegexMatchError) -> Bool {
+        if anchored { return try run(pc: 0, pos: 0, requiredEnd: nil) != nil }
         for start in 0...input.count {
+            if let c = firstScalar, start == input.count || input[start] != c { continue }
             if try run(pc: 0, pos: start, requiredEnd: nil) != nil { return true }
-            if case .lineStart = program.instructions.first, true { return false }
         }
         return false
     }
@@ -80,7 +109,8 @@ struct RegexVM {
 
     /// Runs from `pc` at `pos` until `match` or `lookEnd`; returns the end position or nil.
     mutating func run(pc startPC: Int, pos startPos: Int, requiredEnd: Int?) throws(RegexMatchError) -> Int? {
-        var stack: [Frame] = []
+        let base = stack.count
+        defer { stack.removeSubrange(base...) }
         var pc = startPC
         var pos = startPos
         let instructions = program.instructions
@@ -153,10 +183,10 @@ struct RegexVM {
                 if !memoise && slots[(program.captureCount + 1) * 2 + slot] == pos { ok = false } else { pc += 1 }
             }
             if ok { continue }
-            // Backtrack.
+            // Backtrack (never below this run's own frames).
             var resumed = false
-            while let frame = stack.popLast() {
-                switch frame {
+            while stack.count > base {
+                switch stack.removeLast() {
                 case .restore(let slot, let value):
                     slots[slot] = value
                 case .branch(let p, let q):
