@@ -133,18 +133,20 @@ struct BenchCommand: ParsableCommand {
         throw BenchError("the echo server did not start")
     }
 
-    private func frames() throws -> (allowed: [UInt8], blocked: [UInt8]) {
+    /// One pair of request frames per connection (each connection is its own session).
+    private func frames(session: String) throws -> (allowed: [UInt8], blocked: [UInt8]) {
         func frame(_ arguments: String) throws -> [UInt8] {
             var r = Pramagent_V1_Request()
             r.requestID = 1
-            r.checkToolCall = Pramagent_V1_CheckToolCall.with { $0.tenant = tenant; $0.tool = tool; $0.argumentsJson = arguments }
+            r.checkToolCall = Pramagent_V1_CheckToolCall.with {
+                $0.tenant = tenant; $0.session = session; $0.tool = tool; $0.argumentsJson = arguments
+            }
             return try Framing.frame(r)
         }
         return (try frame(args), try frame(blockedArgs))
     }
 
     private func measure(label: String, path: String, verify: Bool) throws -> BenchStats {
-        let (allowed, blocked) = try frames()
         let sockets = try (0..<connections).map { _ in try RawSocket.connect(path) }
         let start = nowNanos()
         let measureFrom = start + UInt64(warmup * 1e9)
@@ -154,6 +156,7 @@ struct BenchCommand: ParsableCommand {
         for (index, socket) in sockets.enumerated() {
             let depth = self.depth
             let mix = self.mix
+            let (allowed, blocked) = try frames(session: "bench-\(getpid())-\(index)")
             let thread = Thread {
                 var latencies: [UInt64] = []
                 latencies.reserveCapacity(1 << 20)

@@ -110,12 +110,12 @@ public final class DecisionEngine: Sendable {
         let defaults = snapshot.defaults
         let admitted: Bool? = sessions.withSession(tenant: request.tenant, session: request.session, now: now,
                                                    idleSeconds: defaults.sessionIdleSeconds, maxSessions: defaults.maxSessions) { state in
-            if let limit = tool.maxCallsPerSession, state.callsPerTool[tool.name, default: 0] >= limit {
+            if let limit = tool.maxCallsPerSession, state.callsPerTool[tool.id, default: 0] >= limit {
                 add(&decision, .block, DecisionReason(code: .sessionLimit,
                                                       message: "tool \"\(tool.name)\" may be called at most \(limit) times per session"))
                 return true
             }
-            for chain in snapshot.chains where ChainMatcher.completes(chain, history: state.history, tool: tool.name,
+            for chain in snapshot.chains where ChainMatcher.completes(chain, history: state.history, toolID: tool.id,
                                                                        sideEffect: tool.sideEffect, now: now) {
                 var reason = DecisionReason(code: .dangerousChain,
                                             message: "this call completes the dangerous chain \"\(chain.name)\" (\(chain.steps.map(\.description).joined(separator: " -> ")))")
@@ -124,9 +124,8 @@ public final class DecisionEngine: Sendable {
             }
             applyToolAction(tool, &decision)
             if decision.verdict != .block {
-                state.callsPerTool[tool.name, default: 0] += 1
-                state.history.append(SessionCall(tool: tool.name, sideEffect: tool.sideEffect, time: now))
-                if state.history.count > defaults.sessionHistory { state.history.removeFirst(state.history.count - defaults.sessionHistory) }
+                if tool.maxCallsPerSession != nil { state.callsPerTool[tool.id, default: 0] += 1 }
+                state.history.append(SessionCall(toolID: tool.id, sideEffect: tool.sideEffect, time: now), capacity: defaults.sessionHistory)
             }
             return true
         }
@@ -178,16 +177,16 @@ public final class DecisionEngine: Sendable {
 /// Does a call complete a chain? The call must match the chain's last step, and the
 /// earlier steps must appear in order in the session's history (not necessarily adjacent).
 enum ChainMatcher {
-    static func completes(_ chain: ChainPolicy, history: [SessionCall], tool: String, sideEffect: SideEffect, now: Double) -> Bool {
-        guard let last = chain.steps.last, last.matches(tool: tool, sideEffect: sideEffect) else { return false }
-        var h = history.count - 1
+    static func completes(_ chain: ChainPolicy, history: CallHistory, toolID: Int32, sideEffect: SideEffect, now: Double) -> Bool {
+        guard let last = chain.steps.last, last.matches(toolID: toolID, sideEffect: sideEffect) else { return false }
+        var k = 0
         for stepIndex in stride(from: chain.steps.count - 2, through: 0, by: -1) {
             var found = false
-            while h >= 0 {
-                let call = history[h]
-                h -= 1
+            while k < history.count {
+                let call = history.recent(k)
+                k += 1
                 if let within = chain.withinSeconds, now - call.time > within { return false }
-                if chain.steps[stepIndex].matches(tool: call.tool, sideEffect: call.sideEffect) { found = true; break }
+                if chain.steps[stepIndex].matches(toolID: call.toolID, sideEffect: call.sideEffect) { found = true; break }
             }
             if !found { return false }
         }

@@ -1,19 +1,38 @@
 import PramagentPolicy
 import Synchronization
 
-/// One call remembered in a session's history.
+/// One call remembered in a session's history (plain data: no reference counting).
 struct SessionCall: Sendable {
-    var tool: String
+    var toolID: Int32
     var sideEffect: SideEffect
     var time: Double
+}
+
+/// The most recent calls of a session in a fixed-size ring.
+struct CallHistory: Sendable {
+    private var calls: [SessionCall] = []
+    private var start = 0
+
+    var count: Int { calls.count }
+
+    /// The k-th most recent call (0 is the latest).
+    func recent(_ k: Int) -> SessionCall { calls[(start + calls.count - 1 - k) % calls.count] }
+
+    mutating func append(_ call: SessionCall, capacity: Int) {
+        if calls.count < capacity {
+            calls.append(call)
+        } else if capacity > 0 {
+            calls[start] = call
+            start = (start + 1) % calls.count
+        }
+    }
 }
 
 /// What the engine knows about one (tenant, session).
 struct SessionState: Sendable {
     var lastSeen: Double
-    var callsPerTool: [String: Int] = [:]
-    /// The most recent calls, oldest first, bounded by the policy's history length.
-    var history: [SessionCall] = []
+    var callsPerTool: [Int32: Int] = [:]
+    var history = CallHistory()
 }
 
 /// Bounded, sharded session state. When full, idle sessions are expired; if none

@@ -315,7 +315,7 @@ final class BundleBuilder {
                     limit = try lm["per_session"]?.int(min: 0)
                 }
                 let validator = try compileSchema(name, node, m)
-                tools[name] = ToolPolicy(name: name, sideEffect: sideEffect, action: action,
+                tools[name] = ToolPolicy(name: name, id: ToolIdentifiers.id(for: name), sideEffect: sideEffect, action: action,
                                          tenants: tenantNames.contains("*") ? nil : Set(tenantNames),
                                          operations: operations, schema: validator, maxCallsPerSession: limit, location: node.location)
             }
@@ -377,7 +377,7 @@ final class BundleBuilder {
         }
         for chain in chains.values {
             for step in chain.steps {
-                if case .tool(let t) = step, tools[t] == nil {
+                if case .tool(let t, _) = step, tools[t] == nil {
                     issues.append(PolicyIssue(code: "policy_unknown_tool", message: "chain \(chain.name) names unknown tool \"\(t)\"", location: chain.location))
                 }
             }

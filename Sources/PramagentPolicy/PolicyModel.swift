@@ -1,4 +1,20 @@
 import JSONSchema
+import Synchronization
+
+/// Process-wide small integers for tool names, so session history holds no strings.
+/// Only names that appear in compiled policies are interned, so the table stays small.
+public enum ToolIdentifiers {
+    private static let table = Mutex<[String: Int32]>([:])
+
+    public static func id(for name: String) -> Int32 {
+        table.withLock { t in
+            if let id = t[name] { return id }
+            let id = Int32(t.count)
+            t[name] = id
+            return id
+        }
+    }
+}
 
 /// Side-effect taxonomy, in rising severity.
 public enum SideEffect: String, Sendable, CaseIterable, Comparable {
@@ -43,6 +59,8 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
 /// A tool as compiled into a snapshot.
 public struct ToolPolicy: Sendable {
     public let name: String
+    /// `ToolIdentifiers.id(for: name)`.
+    public let id: Int32
     public let sideEffect: SideEffect
     public let action: PolicyVerdict
     /// Tenants that may use the tool; nil means every tenant (`["*"]`).
@@ -62,14 +80,17 @@ public enum ChainStep: Sendable, Hashable, CustomStringConvertible {
     case sideEffect(SideEffect)
     /// A call whose side effect is this one or more severe (`>=write`).
     case atLeast(SideEffect)
-    /// A call of this tool (`tool:NAME`).
-    case tool(String)
+    /// A call of this tool (`tool:NAME`); `id` is `ToolIdentifiers.id(for: name)`.
+    case tool(name: String, id: Int32)
 
-    public func matches(tool: String, sideEffect: SideEffect) -> Bool {
+    /// A `tool:NAME` step.
+    public static func tool(_ name: String) -> ChainStep { .tool(name: name, id: ToolIdentifiers.id(for: name)) }
+
+    public func matches(toolID: Int32, sideEffect: SideEffect) -> Bool {
         switch self {
         case .sideEffect(let s): return s == sideEffect
         case .atLeast(let s): return sideEffect >= s
-        case .tool(let name): return name == tool
+        case .tool(_, let id): return id == toolID
         }
     }
 
@@ -77,7 +98,7 @@ public enum ChainStep: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .sideEffect(let s): return s.rawValue
         case .atLeast(let s): return ">=" + s.rawValue
-        case .tool(let t): return "tool:" + t
+        case .tool(let t, _): return "tool:" + t
         }
     }
 }
