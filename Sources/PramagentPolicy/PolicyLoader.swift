@@ -8,8 +8,10 @@ import Yams
 public struct PolicyLoader {
     public static let maxFileBytes = 8 << 20
     public static let maxFiles = 1_000
+    /// Reuses compiled schemas between loads (the daemon keeps one for its reloads).
+    public let cache: SchemaCache?
 
-    public init() {}
+    public init(cache: SchemaCache? = nil) { self.cache = cache }
 
     /// Loads the bundle in `directory`.
     public func load(directory: String) throws(PolicyLoadError) -> PolicySnapshot {
@@ -52,7 +54,7 @@ public struct PolicyLoader {
 
     /// Loads a bundle from (file name, YAML text) pairs.
     public func load(files: [(name: String, text: String)], baseDirectory: String? = nil) throws(PolicyLoadError) -> PolicySnapshot {
-        let builder = BundleBuilder(baseDirectory: baseDirectory)
+        let builder = BundleBuilder(baseDirectory: baseDirectory, cache: cache)
         for (name, text) in files { builder.add(file: name, text: text) }
         return try builder.finish()
     }
@@ -61,6 +63,7 @@ public struct PolicyLoader {
 /// Accumulates the sections of every file, then compiles them.
 final class BundleBuilder {
     let baseDirectory: String?
+    let cache: SchemaCache?
     var issues: [PolicyIssue] = []
     var hasher = [UInt8]()
     var fileNames: [String] = []
@@ -76,7 +79,10 @@ final class BundleBuilder {
     var pendingTools: [(YAMLNode, String, [String: YAMLNode])] = []
     var pendingCallers: [(YAMLNode, [String: YAMLNode])] = []
 
-    init(baseDirectory: String?) { self.baseDirectory = baseDirectory }
+    init(baseDirectory: String?, cache: SchemaCache?) {
+        self.baseDirectory = baseDirectory
+        self.cache = cache
+    }
 
     func record(_ body: () throws(PolicyIssue) -> Void) {
         do { try body() } catch { issues.append(error) }
@@ -91,7 +97,7 @@ final class BundleBuilder {
         digest(file, Array(text.utf8))
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
+            root = try PolicyYAML.compose(text)
         } catch let error as YamlError {
             issues.append(PolicyBundleYAML.issue(for: error, file: file))
             return
@@ -184,7 +190,7 @@ final class BundleBuilder {
                             quota = try c.int(min: 0)
                             window = try qm["window_seconds"]?.double(min: 1) ?? 86_400
                         }
-                    } else if case .scalar = value.node, Resolver.default.resolveTag(of: value.node) == .null {
+                    } else if value.scalarKind == .null {
                         // `tenant_name:` with nothing: a tenant without limits.
                     } else {
                         throw value.issue("policy_type", "a tenant is a mapping (rate, quota) or empty")
@@ -357,12 +363,16 @@ final class BundleBuilder {
             copy.set("type", .string("object"))
             schema = .object(copy)
         }
-        do {
-            return try JSONSchemaValidator(schema: schema, baseURI: "urn:pramagent:tool:\(name)",
-                                           options: ValidatorOptions(assertFormats: defaults.assertFormats))
-        } catch {
-            throw origin.issue("policy_schema", "schema of tool \(name) is invalid: \(error)")
+        let options = ValidatorOptions(assertFormats: defaults.assertFormats)
+        let compile = { () throws(PolicyIssue) -> JSONSchemaValidator in
+            do {
+                return try JSONSchemaValidator(schema: schema, baseURI: "urn:pramagent:tool:\(name)", options: options)
+            } catch {
+                throw origin.issue("policy_schema", "schema of tool \(name) is invalid: \(error)")
+            }
         }
+        guard let cache else { return try compile() }
+        return try cache.validator(for: "\(name)\u{0}\(options.assertFormats)\u{0}\(schema.jsonText)", compile: compile)
     }
 
     func finish() throws(PolicyLoadError) -> PolicySnapshot {

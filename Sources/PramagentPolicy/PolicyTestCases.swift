@@ -53,7 +53,7 @@ public enum PolicyTestLoader {
     public static func parse(_ text: String, file: String) throws(PolicyIssue) -> [PolicyTestCase] {
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
+            root = try PolicyYAML.compose(text)
         } catch let error as YamlError {
             throw PolicyBundleYAML.issue(for: error, file: file)
         } catch {

@@ -1,6 +1,23 @@
 import JSONSchema
 import Yams
 
+/// How a scalar reads under the YAML 1.2 core schema (resolved here by hand: Yams' default
+/// resolver runs a regular expression per scalar, which dominated bundle compile time).
+enum ScalarKind: Equatable {
+    case null
+    case bool(Bool)
+    case int
+    case float
+    case string
+}
+
+/// Parses policy YAML with no implicit tag resolution; `YAMLNode` types scalars itself.
+enum PolicyYAML {
+    static func compose(_ text: String) throws -> Node? {
+        try Yams.compose(yaml: text, .basic)
+    }
+}
+
 /// A YAML node with its file, and typed accessors that report problems with file:line.
 struct YAMLNode {
     let node: Node
@@ -53,8 +70,55 @@ struct YAMLNode {
         return s.map { YAMLNode(node: $0, file: file) }
     }
 
+    /// The scalar's type: quoted scalars and explicit `!!str` are strings; plain ones follow the core schema.
+    var scalarKind: ScalarKind? {
+        guard case .scalar(let s) = node else { return nil }
+        switch s.tag.rawValue {
+        case "", "?": break
+        case "tag:yaml.org,2002:str", "!": return .string
+        case "tag:yaml.org,2002:null": return .null
+        default: break
+        }
+        guard s.style == .plain || s.style == .any else { return .string }
+        let text = s.string
+        switch text {
+        case "", "~", "null", "Null", "NULL": return .null
+        case "true", "True", "TRUE": return .bool(true)
+        case "false", "False", "FALSE": return .bool(false)
+        case ".inf", ".Inf", ".INF", "+.inf", "-.inf", ".nan", ".NaN", ".NAN": return .float
+        default: break
+        }
+        let bytes = Array(text.utf8)
+        var i = 0
+        if i < bytes.count, bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+") { i += 1 }
+        let digitsStart = i
+        if bytes.count > i + 2, bytes[i] == UInt8(ascii: "0"), bytes[i + 1] == UInt8(ascii: "x") || bytes[i + 1] == UInt8(ascii: "o") {
+            let hex = bytes[i + 1] == UInt8(ascii: "x")
+            let rest = bytes[(i + 2)...]
+            let ok = rest.allSatisfy { hex ? ($0 >= 48 && $0 <= 57) || (($0 | 0x20) >= 97 && ($0 | 0x20) <= 102) : ($0 >= 48 && $0 <= 55) }
+            return ok && digitsStart == 0 ? .int : .string
+        }
+        while i < bytes.count, bytes[i] >= 48, bytes[i] <= 57 { i += 1 }
+        let intDigits = i - digitsStart
+        if i == bytes.count { return intDigits > 0 ? .int : .string }
+        var fractionDigits = 0
+        if bytes[i] == UInt8(ascii: ".") {
+            i += 1
+            while i < bytes.count, bytes[i] >= 48, bytes[i] <= 57 { i += 1; fractionDigits += 1 }
+        }
+        guard intDigits + fractionDigits > 0 else { return .string }
+        if i < bytes.count, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
+            i += 1
+            if i < bytes.count, bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+") { i += 1 }
+            let expStart = i
+            while i < bytes.count, bytes[i] >= 48, bytes[i] <= 57 { i += 1 }
+            if i == expStart { return .string }
+        }
+        return i == bytes.count ? .float : .string
+    }
+
     func string() throws(PolicyIssue) -> String {
-        guard case .scalar(let s) = node, Resolver.default.resolveTag(of: node) != .null else { throw issue("policy_type", "expected a string, found \(kindName)") }
+        guard case .scalar(let s) = node, scalarKind != .null else { throw issue("policy_type", "expected a string, found \(kindName)") }
         return s.string
     }
 
@@ -79,9 +143,7 @@ struct YAMLNode {
     }
 
     func bool() throws(PolicyIssue) -> Bool {
-        guard case .scalar = node, Resolver.default.resolveTag(of: node) == .bool, let b = node.bool else {
-            throw issue("policy_type", "expected true or false")
-        }
+        guard case .bool(let b)? = scalarKind else { throw issue("policy_type", "expected true or false") }
         return b
     }
 
@@ -90,17 +152,31 @@ struct YAMLNode {
         guard depth < 128 else { throw issue("policy_too_deep", "nested deeper than 128 levels") }
         switch node {
         case .scalar(let s):
-            switch Resolver.default.resolveTag(of: node) {
+            switch scalarKind ?? .string {
             case .null: return .null
-            case .bool: return .bool(node.bool ?? false)
+            case .bool(let b): return .bool(b)
             case .int:
-                if let n = JSONNumber(s.string) { return .number(n) }
-                if let i = node.int { return .number(JSONNumber(i)) }
+                var text = s.string
+                if text.hasPrefix("+") { text.removeFirst() }
+                if let n = JSONNumber(text) { return .number(n) }
+                let negative = text.hasPrefix("-")
+                let body = negative ? String(text.dropFirst()) : text
+                if body.hasPrefix("0x"), let v = Int(body.dropFirst(2), radix: 16) { return .number(JSONNumber(negative ? -v : v)) }
+                if body.hasPrefix("0o"), let v = Int(body.dropFirst(2), radix: 8) { return .number(JSONNumber(negative ? -v : v)) }
+                let digits = body.drop { $0 == "0" }
+                if let n = JSONNumber((negative ? "-" : "") + (digits.isEmpty ? "0" : String(digits))) { return .number(n) }
                 throw issue("policy_type", "integer \(s.string) is not representable in JSON")
             case .float:
-                if let n = JSONNumber(s.string) { return .number(n) }
+                var text = s.string
+                if text.hasPrefix("+") { text.removeFirst() }
+                if text.hasPrefix(".") { text = "0" + text } else if text.hasPrefix("-.") { text = "-0" + text.dropFirst() }
+                if text.hasSuffix(".") { text += "0" }
+                if let dot = text.firstIndex(of: "."), text[text.index(after: dot)...].first.map({ !$0.isNumber }) ?? true {
+                    text.insert("0", at: text.index(after: dot))
+                }
+                if let n = JSONNumber(text) { return .number(n) }
                 throw issue("policy_type", "number \(s.string) is not representable in JSON (write it as a JSON number)")
-            default:
+            case .string:
                 return .string(s.string)
             }
         case .sequence(let seq):

@@ -163,7 +163,7 @@ struct PolicySchemaDocumentTests {
     }
 
     func json(_ yaml: String) throws -> JSONValue {
-        let node = try #require(try Yams.compose(yaml: yaml))
+        let node = try #require(try PolicyYAML.compose(yaml))
         return try YAMLNode(node: node, file: "x").json()
     }
 
@@ -181,5 +181,43 @@ struct PolicySchemaDocumentTests {
         #expect(!v.isValid(try json("tools:\n  t: { side_effect: read }\n")))
         #expect(!v.isValid(try json("toolz: {}\n")))
         #expect(!v.isValid(try json("chains:\n  - { name: x, sequence: [wrte] }\n")))
+    }
+}
+
+@Suite("YAML scalar typing (core schema)")
+struct ScalarTypingTests {
+    func json(_ yaml: String) throws -> JSONValue {
+        let node = try #require(try PolicyYAML.compose(yaml))
+        return try YAMLNode(node: node, file: "x").json()
+    }
+
+    @Test("plain scalars are typed, quoted ones are strings, numbers stay exact")
+    func typing() throws {
+        let v = try json("""
+        a: 1
+        b: -2.50
+        c: "3"
+        d: true
+        e: ~
+        f: yes
+        g: 0x1F
+        h: 1e3
+        i: .5
+        j: 'null'
+        k: 007
+        l: 1.0.0
+        """)
+        #expect(v["a"] == .number(JSONNumber(1)))
+        #expect(v["b"] == .number(try #require(JSONNumber("-2.5"))))
+        #expect(v["c"] == .string("3"))
+        #expect(v["d"] == .bool(true))
+        #expect(v["e"] == .null)
+        #expect(v["f"] == .string("yes"))
+        #expect(v["g"] == .number(JSONNumber(31)))
+        #expect(v["h"] == .number(JSONNumber(1000)))
+        #expect(v["i"] == .number(try #require(JSONNumber("0.5"))))
+        #expect(v["j"] == .string("null"))
+        #expect(v["k"] == .number(JSONNumber(7)))
+        #expect(v["l"] == .string("1.0.0"))
     }
 }
