@@ -68,9 +68,10 @@ public final class Daemon: Sendable {
                 guard registry.admit(channel, limit: limit) else {
                     let code: WireErrorCode = registry.isDraining ? .shuttingDown : .tooManyConnections
                     logger.warning("connection refused", metadata: ["code": "\(code.rawValue)", "socket": "\(role.rawValue)"])
-                    var buffer = channel.allocator.buffer(capacity: 64)
-                    try? Framing.write(Pramagent_V1_Response.error(code, code == .shuttingDown ? "the daemon is shutting down" : "connection limit of \(limit) reached"), to: &buffer)
-                    return channel.writeAndFlush(buffer).flatMap { channel.close() }
+                    let message = code == .shuttingDown ? "the daemon is shutting down" : "connection limit of \(limit) reached"
+                    return channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(RefusingHandler(code: code, message: message))
+                    }
                 }
                 return channel.peerCredentials()
                     .map { Optional($0) }

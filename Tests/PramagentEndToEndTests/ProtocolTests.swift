@@ -178,6 +178,27 @@ struct ProtocolTests {
         await d.stop()
     }
 
+    @Test("past --max-connections: too_many_connections, then close; a freed slot is reusable")
+    func connectionLimit() async throws {
+        let ws = try Workspace(policies: ["payments.yaml": unlimitedExamplesPolicy])
+        let d = try await InProcessDaemon(ws) { $0.maxConnections = 2 }
+        let a = try RawClient(ws.decisionSocket)
+        let b = try RawClient(ws.decisionSocket)
+        #expect(try a.call(RawClient.check("finance_team", "get_balance", #"{"account":"acct-123456"}"#)).decision.verdict == .allow)
+        #expect(try b.call(RawClient.check("finance_team", "get_balance", #"{"account":"acct-123456"}"#)).decision.verdict == .allow)
+        let c = try RawClient(ws.decisionSocket)
+        #expect(try c.receive()?.error.code == "too_many_connections")
+        #expect(try c.isClosedByPeer())
+        // The admin socket has its own budget: operators are never locked out by agents.
+        let admin = try RawClient(ws.adminSocket)
+        #expect(try admin.call(Pramagent_V1_Request.with { $0.requestID = 1; $0.health = Pramagent_V1_Health() }).health.serving)
+        shutdown(a.fd, Int32(SHUT_RDWR))
+        try await Task.sleep(for: .milliseconds(100))
+        let again = try RawClient(ws.decisionSocket)
+        #expect(try again.call(RawClient.check("finance_team", "get_balance", #"{"account":"acct-123456"}"#)).decision.verdict == .allow)
+        await d.stop()
+    }
+
     @Test("a client that never reads does not delay others")
     func neverReads() async throws {
         let ws = try Workspace(policies: ["payments.yaml": unlimitedExamplesPolicy])
