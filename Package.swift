@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "PramagentDecision", dependencies: ["PramagentPolicy", "JSONSchema", "PramagentCrypto"]),
         // The daemon: NIO servers on the decision and admin sockets, reload, shutdown.
         .target(name: "PramagentDaemon", dependencies: [
-            "PramagentDecision", "PramagentPolicy", "PramagentWire",
+            "PramagentDecision", "PramagentPolicy", "PramagentWire", "JSONSchema",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOExtras", package: "swift-nio-extras"),

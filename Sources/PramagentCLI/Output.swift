@@ -1,4 +1,5 @@
 import Foundation
+import JSONSchema
 
 enum FileHandleOutput {
     static func stderr(_ text: String) {
@@ -22,19 +23,5 @@ struct JSONOut {
     mutating func add(_ key: String, raw: String) { parts.append("\(quote(key)):\(raw)") }
     var text: String { "{" + parts.joined(separator: ",") + "}" }
 
-    func quote(_ s: String) -> String {
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if c.value < 0x20 { out += String(format: "\\u%04x", c.value) } else { out.unicodeScalars.append(c) }
-            }
-        }
-        return out + "\""
-    }
+    func quote(_ s: String) -> String { JSONValue.quoted(s) }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PramagentWire
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,35 +9,13 @@ struct RawSocket {
     let fd: Int32
 
     static func connect(_ path: String) throws -> RawSocket {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw BenchError("socket(): \(String(cString: strerror(errno)))") }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, b) in path.utf8.enumerated() where i < raw.count - 1 { raw[i] = b }
-        }
-        let rc = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard rc == 0 else {
-            let reason = String(cString: strerror(errno))
-            Glibc.close(fd)
-            throw BenchError("connect(\(path)): \(reason)")
-        }
-        return RawSocket(fd: fd)
+        do { return RawSocket(fd: try UnixSocket.connect(path)) } catch { throw BenchError(error.description) }
     }
 
     static func listen(_ path: String) throws -> Int32 {
         unlink(path)
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, b) in path.utf8.enumerated() where i < raw.count - 1 { raw[i] = b }
-        }
-        let rc = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
+        let rc = UnixSocket.withAddress(path) { bind(fd, $0, $1) }
         guard rc == 0, Glibc.listen(fd, 1024) == 0 else { throw BenchError("cannot listen on \(path): \(String(cString: strerror(errno)))") }
         return fd
     }

@@ -1,5 +1,6 @@
 import Foundation
 import PramagentPolicy
+import PramagentWire
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -36,18 +37,9 @@ enum SocketPath {
 
     /// True when something accepts connections on the socket.
     static func isLive(_ path: String) -> Bool {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, b) in path.utf8.enumerated() where i < raw.count - 1 { raw[i] = b }
-        }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        return result == 0
+        guard let fd = try? UnixSocket.connect(path) else { return false }
+        close(fd)
+        return true
     }
 
     static func applyPermissions(_ path: String, mode: UInt32, group: String?) throws {

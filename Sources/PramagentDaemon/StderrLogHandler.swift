@@ -1,3 +1,4 @@
+import JSONSchema
 import Logging
 #if canImport(Glibc)
 import Glibc
@@ -41,18 +42,9 @@ public struct StderrLogHandler: LogHandler {
         bytes.removeAll()
     }
 
+    /// logfmt value: bare when it needs no quoting, else a JSON string literal.
     static func quote(_ s: String) -> String {
         let needsQuotes = s.isEmpty || s.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" || $0.isNewline })
-        guard needsQuotes else { return s }
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out + "\""
+        return needsQuotes ? JSONValue.quoted(s) : s
     }
 }

@@ -140,10 +140,7 @@ struct DaemonProcessTests {
         let ws = try Workspace(policies: ["payments.yaml": examplesPolicy])
         // A stale socket: bound, then its process is gone (closed without unlink).
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in for (i, b) in ws.decisionSocket.utf8.enumerated() { raw[i] = b } }
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+        _ = UnixSocket.withAddress(ws.decisionSocket) { bind(fd, $0, $1) }
         close(fd)
         #expect(FileManager.default.fileExists(atPath: ws.decisionSocket))
         let d = try DaemonProcess(ws)
