@@ -332,8 +332,7 @@ final class BundleBuilder {
         let schemaNode = m["schema"]
         var schema: JSONValue
         var origin: YAMLNode
-        if let s = m["schema"], let f = m["schema_file"] {
-            _ = s
+        if m["schema"] != nil, let f = m["schema_file"] {
             throw f.issue("policy_invalid", "tool \(name) has both schema and schema_file")
         } else if let s = schemaNode {
             schema = try s.json()
@@ -378,13 +377,7 @@ final class BundleBuilder {
     func finish() throws(PolicyLoadError) -> PolicySnapshot {
         compileTools()
         compileCallers()
-        for (name, value) in tenants where value.0.name != name { _ = value }
-        for tool in tools.values {
-            for t in tool.tenants ?? [] where tenants[t] == nil {
-                // Tenants named only by tools are fine: they simply have no limits.
-                _ = t
-            }
-        }
+        // Tenants named only by tools or callers are fine: they simply have no limits.
         for chain in chains.values {
             for step in chain.steps {
                 if case .tool(let t, _) = step, tools[t] == nil {

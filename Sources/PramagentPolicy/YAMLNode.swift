@@ -147,9 +147,22 @@ struct YAMLNode {
         return b
     }
 
+    /// Most nodes one converted value may have. YAML aliases are expanded by the parser, so a
+    /// small file can describe an enormous tree ("billion laughs"); this bounds the work.
+    static let maxJSONNodes = 100_000
+
     /// Converts to JSON (for inline schemas): YAML scalars by their resolved tag, numbers exactly.
-    func json(depth: Int = 0) throws(PolicyIssue) -> JSONValue {
+    func json() throws(PolicyIssue) -> JSONValue {
+        var budget = YAMLNode.maxJSONNodes
+        return try json(depth: 0, budget: &budget)
+    }
+
+    private func json(depth: Int, budget: inout Int) throws(PolicyIssue) -> JSONValue {
         guard depth < 128 else { throw issue("policy_too_deep", "nested deeper than 128 levels") }
+        budget -= 1
+        guard budget >= 0 else {
+            throw issue("policy_too_large", "more than \(YAMLNode.maxJSONNodes) values (YAML aliases expanded?)")
+        }
         switch node {
         case .scalar(let s):
             switch scalarKind ?? .string {
@@ -181,11 +194,11 @@ struct YAMLNode {
             }
         case .sequence(let seq):
             var out: [JSONValue] = []
-            for item in seq { out.append(try YAMLNode(node: item, file: file).json(depth: depth + 1)) }
+            for item in seq { out.append(try YAMLNode(node: item, file: file).json(depth: depth + 1, budget: &budget)) }
             return .array(out)
         case .mapping:
             var object = JSONObject()
-            for (key, value) in try mapping() { object.set(key, try value.json(depth: depth + 1)) }
+            for (key, value) in try mapping() { object.set(key, try value.json(depth: depth + 1, budget: &budget)) }
             return .object(object)
         case .alias:
             throw issue("policy_type", "YAML aliases are not allowed in policies")

@@ -95,6 +95,14 @@ struct PolicyLoaderTests {
         #expect(found.first { $0.code == "policy_duplicate" }?.message.contains("c.yaml") == true)
     }
 
+    @Test("an alias bomb in a schema is bounded, not expanded")
+    func aliasBomb() {
+        var text = "tools:\n  t:\n    side_effect: read\n    tenants: [a]\n    schema:\n      l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n"
+        for i in 1..<8 { text += "      l\(i): &l\(i) [" + Array(repeating: "*l\(i - 1)", count: 10).joined(separator: ", ") + "]\n" }
+        let found = issues([("a.yaml", text)])
+        #expect(found.map(\.code) == ["policy_too_large"])
+    }
+
     @Test("YAML duplicate keys are rejected")
     func duplicateKeys() {
         let found = issues([("a.yaml", "tools:\n  t:\n    side_effect: read\n    side_effect: write\n    tenants: [a]\n")])
