@@ -30,7 +30,7 @@ public final class PolicyService: Sendable {
     /// Reloads are serialised: one compiles at a time.
     private let reloadLock = Mutex(())
     /// Compiled schemas survive reloads; only changed ones are compiled again.
-    private let schemaCache = SchemaCache()
+    private let compileCache = CompileCache()
 
     public init(directory: String, engine: DecisionEngine, logger: Logger) {
         self.directory = directory
@@ -46,7 +46,7 @@ public final class PolicyService: Sendable {
         reloadLock.withLock { _ in
             let start = SystemClock().monotonicSeconds()
             do {
-                let snapshot = try PolicyLoader(cache: schemaCache).load(directory: directory)
+                let snapshot = try PolicyLoader(cache: compileCache).load(directory: directory)
                 engine.install(snapshot)
                 let micros = UInt64((SystemClock().monotonicSeconds() - start) * 1e6)
                 state.withLock {

@@ -31,15 +31,14 @@ public struct StderrLogHandler: LogHandler {
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
         for key in merged.keys.sorted() { line += " \(key)=\(StderrLogHandler.quote("\(merged[key]!)"))" }
         line += "\n"
-        var bytes = Array(line.utf8)
+        let bytes = Array(line.utf8)
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress! + offset, $0.count - offset) }
+            let n = bytes.withUnsafeBytes { write(2, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 && errno == EINTR { continue }
             if n <= 0 { break }
             offset += n
         }
-        _ = bytes.count
-        bytes.removeAll()
     }
 
     /// logfmt value: bare when it needs no quoting, else a JSON string literal.

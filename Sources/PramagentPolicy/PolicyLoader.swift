@@ -9,9 +9,9 @@ public struct PolicyLoader {
     public static let maxFileBytes = 8 << 20
     public static let maxFiles = 1_000
     /// Reuses compiled schemas between loads (the daemon keeps one for its reloads).
-    public let cache: SchemaCache?
+    public let cache: CompileCache?
 
-    public init(cache: SchemaCache? = nil) { self.cache = cache }
+    public init(cache: CompileCache? = nil) { self.cache = cache }
 
     /// Loads the bundle in `directory`.
     public func load(directory: String) throws(PolicyLoadError) -> PolicySnapshot {
@@ -63,7 +63,7 @@ public struct PolicyLoader {
 /// Accumulates the sections of every file, then compiles them.
 final class BundleBuilder {
     let baseDirectory: String?
-    let cache: SchemaCache?
+    let cache: CompileCache?
     var issues: [PolicyIssue] = []
     var hasher = [UInt8]()
     var fileNames: [String] = []
@@ -79,7 +79,7 @@ final class BundleBuilder {
     var pendingTools: [(YAMLNode, String, [String: YAMLNode])] = []
     var pendingCallers: [(YAMLNode, [String: YAMLNode])] = []
 
-    init(baseDirectory: String?, cache: SchemaCache?) {
+    init(baseDirectory: String?, cache: CompileCache?) {
         self.baseDirectory = baseDirectory
         self.cache = cache
     }
@@ -97,7 +97,11 @@ final class BundleBuilder {
         digest(file, Array(text.utf8))
         let root: Node?
         do {
-            root = try PolicyYAML.compose(text)
+            if let cache {
+                root = try cache.parsed(file: file, text: text) { try PolicyYAML.compose($0) }
+            } else {
+                root = try PolicyYAML.compose(text)
+            }
         } catch let error as YamlError {
             issues.append(PolicyBundleYAML.issue(for: error, file: file))
             return

@@ -229,3 +229,26 @@ struct ScalarTypingTests {
         #expect(v["l"] == .string("1.0.0"))
     }
 }
+
+@Suite("Compile cache across reloads")
+struct CompileCacheTests {
+    @Test("unchanged schemas are reused, changed ones recompiled; results are identical to an uncached load")
+    func reuse() throws {
+        let cache = CompileCache()
+        let a = "tools:\n  t: { side_effect: read, tenants: [x], schema: { properties: { n: { maximum: 3 } } } }\n  u: { side_effect: read, tenants: [x], schema: { required: [k] } }\n"
+        let b = a.replacingOccurrences(of: "maximum: 3", with: "maximum: 4")
+        let first = try PolicyLoader(cache: cache).load(files: [(name: "a.yaml", text: a)])
+        let second = try PolicyLoader(cache: cache).load(files: [(name: "a.yaml", text: a)])
+        let third = try PolicyLoader(cache: cache).load(files: [(name: "a.yaml", text: b)])
+        let uncached = try PolicyLoader().load(files: [(name: "a.yaml", text: b)])
+        #expect(first.tools["t"]!.schema! === second.tools["t"]!.schema!)
+        #expect(first.tools["u"]!.schema! === third.tools["u"]!.schema!)
+        #expect(first.tools["t"]!.schema! !== third.tools["t"]!.schema!)
+        #expect(first.version == second.version)
+        #expect(third.version == uncached.version)
+        let four = JSONValue.object(JSONObject(keys: ["n"], values: [.number(JSONNumber(4))]))
+        #expect(third.tools["t"]!.schema!.isValid(four))
+        #expect(!first.tools["t"]!.schema!.isValid(four))
+        #expect(cache.schemaCount == 3)
+    }
+}
