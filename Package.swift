@@ -29,6 +29,9 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         // SHA-256 (and later Ed25519) through OpenSSL.
         .target(name: "PramagentCrypto", dependencies: ["COpenSSL"]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // The audit trail: hash chain, SQLite store with group commit, verification.
+        .target(name: "PramagentAudit", dependencies: ["CSQLite", "PramagentCrypto", "PramagentWire"]),
         // Policy model, YAML loading with file:line errors, compilation into a snapshot.
         .target(name: "PramagentPolicy", dependencies: [
             "JSONSchema", "PramagentCrypto",
@@ -53,7 +56,7 @@ let package = Package(
         ]),
         // pramagentctl's commands, as a library so tests can drive them.
         .target(name: "PramagentCLI", dependencies: [
-            "PramagentClient", "PramagentPolicy", "PramagentDecision", "PramagentWire", "JSONSchema",
+            "PramagentClient", "PramagentPolicy", "PramagentDecision", "PramagentWire", "JSONSchema", "PramagentAudit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "pramagentd", dependencies: [
@@ -72,6 +75,7 @@ let package = Package(
         .testTarget(name: "PramagentPolicyTests", dependencies: [
             "PramagentPolicy", "JSONSchema", .product(name: "Yams", package: "Yams"),
         ]),
+        .testTarget(name: "PramagentAuditTests", dependencies: ["PramagentAudit", "PramagentWire", "PramagentCrypto"]),
         .testTarget(name: "PramagentDecisionTests", dependencies: ["PramagentDecision", "PramagentPolicy"]),
         .testTarget(name: "PramagentEndToEndTests", dependencies: [
             "PramagentClient", "PramagentDaemon", "PramagentWire", "PramagentCLI",
