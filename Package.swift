@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "pramagentd", targets: ["pramagentd"]),
         .executable(name: "pramagentctl", targets: ["pramagentctl"]),
+        .executable(name: "pramagent-auditd", targets: ["pramagent-auditd"]),
         .library(name: "PramagentClient", targets: ["PramagentClient"]),
         .library(name: "JSONSchema", targets: ["JSONSchema"]),
     ],
@@ -32,16 +33,34 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // The audit trail: hash chain, SQLite store with group commit, verification.
         .target(name: "PramagentAudit", dependencies: ["CSQLite", "PramagentCrypto", "PramagentWire"]),
+        // Unix plumbing shared by the daemons and tools: accounts, socket paths, peer credentials, logging.
+        .target(name: "PramagentSystem", dependencies: [
+            "JSONSchema",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // pramagent-auditd: the writer process (NIO server, peer checks, group commit thread).
+        .target(name: "PramagentAuditServer", dependencies: [
+            "PramagentAudit", "PramagentWire", "PramagentSystem",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "pramagent-auditd", dependencies: [
+            "PramagentAuditServer", "PramagentSystem",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Policy model, YAML loading with file:line errors, compilation into a snapshot.
         .target(name: "PramagentPolicy", dependencies: [
-            "JSONSchema", "PramagentCrypto",
+            "JSONSchema", "PramagentCrypto", "PramagentSystem",
             .product(name: "Yams", package: "Yams"),
         ]),
         // The decision pipeline: sessions, rate limits, chains, the audit seam.
         .target(name: "PramagentDecision", dependencies: ["PramagentPolicy", "JSONSchema", "PramagentCrypto"]),
         // The daemon: NIO servers on the decision and admin sockets, reload, shutdown.
         .target(name: "PramagentDaemon", dependencies: [
-            "PramagentDecision", "PramagentPolicy", "PramagentWire", "JSONSchema",
+            "PramagentDecision", "PramagentPolicy", "PramagentWire", "PramagentSystem",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOExtras", package: "swift-nio-extras"),
@@ -56,11 +75,11 @@ let package = Package(
         ]),
         // pramagentctl's commands, as a library so tests can drive them.
         .target(name: "PramagentCLI", dependencies: [
-            "PramagentClient", "PramagentPolicy", "PramagentDecision", "PramagentWire", "JSONSchema", "PramagentAudit",
+            "PramagentClient", "PramagentPolicy", "PramagentDecision", "PramagentWire", "JSONSchema", "PramagentAudit", "PramagentSystem",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "pramagentd", dependencies: [
-            "PramagentDaemon", "PramagentPolicy",
+            "PramagentDaemon", "PramagentSystem",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -75,10 +94,12 @@ let package = Package(
         .testTarget(name: "PramagentPolicyTests", dependencies: [
             "PramagentPolicy", "JSONSchema", .product(name: "Yams", package: "Yams"),
         ]),
-        .testTarget(name: "PramagentAuditTests", dependencies: ["PramagentAudit", "PramagentWire", "PramagentCrypto"]),
+        .testTarget(name: "PramagentAuditTests", dependencies: [
+            "PramagentAudit", "PramagentAuditServer", "PramagentWire", "PramagentCrypto", "PramagentSystem",
+        ]),
         .testTarget(name: "PramagentDecisionTests", dependencies: ["PramagentDecision", "PramagentPolicy"]),
         .testTarget(name: "PramagentEndToEndTests", dependencies: [
-            "PramagentClient", "PramagentDaemon", "PramagentWire", "PramagentCLI",
+            "PramagentClient", "PramagentDaemon", "PramagentWire", "PramagentCLI", "PramagentSystem", "PramagentAudit",
         ]),
     ]
 )

@@ -1,5 +1,5 @@
 import Foundation
-import PramagentWire
+import PramagentSystem
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import PramagentDecision
 import PramagentPolicy
+import PramagentSystem
 import PramagentWire
 import Synchronization
 #if canImport(Glibc)
@@ -74,7 +75,7 @@ public final class Daemon: Sendable {
                     }
                 }
                 return channel.peerCredentials()
-                    .map { Optional($0) }
+                    .map { Optional(CallerIdentity(uid: $0.uid, gid: $0.gid, pid: $0.pid)) }
                     .recover { _ in nil }
                     .flatMapThrowing { caller in
                         let sync = channel.pipeline.syncOperations

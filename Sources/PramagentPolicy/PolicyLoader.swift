@@ -1,6 +1,7 @@
 import Foundation
 import JSONSchema
 import PramagentCrypto
+import PramagentSystem
 import Yams
 
 /// Loads a policy directory (its top-level `*.yaml`/`*.yml` files) into a `PolicySnapshot`.

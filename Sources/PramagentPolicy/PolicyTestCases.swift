@@ -1,5 +1,6 @@
 import Foundation
 import JSONSchema
+import PramagentSystem
 import Yams
 
 /// One call in a policy test and what the policy must answer.

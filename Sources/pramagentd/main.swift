@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Logging
 import PramagentDaemon
+import PramagentSystem
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -136,3 +136,36 @@ struct AuditChainTests {
         #expect(throws: SQLiteError.self) { try AuditStore(path: path) }
     }
 }
+
+@Suite("Independent Python verifier (docs/audit.md)")
+struct PythonVerifierTests {
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("scripts/verify_audit.py").path
+
+    func run(_ args: [String]) throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", Self.script] + args
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return (p.terminationStatus, text)
+    }
+
+    @Test("agrees with the Swift verifier on clean and tampered databases",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") || FileManager.default.isExecutableFile(atPath: "/usr/local/bin/python3")))
+    func agrees() throws {
+        let (path, store) = try makeDatabase(30)
+        let ok = try run([path, String(store.headSeq), store.headHash.hexString])
+        #expect(ok.0 == 0, "\(ok.1)")
+        #expect(ok.1.contains("30 rows"))
+        var record = try column(path, "SELECT record FROM audit WHERE seq = 12")
+        record[2] ^= 0x40
+        try tamper(path, "UPDATE audit SET record = ?1 WHERE seq = 12", [(1, record)])
+        let bad = try run([path])
+        #expect(bad.0 == 1)
+        #expect(bad.1.contains("row 12"))
+    }
+}

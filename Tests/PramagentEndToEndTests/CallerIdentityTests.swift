@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import PramagentPolicy
+import PramagentSystem
 #if canImport(Glibc)
 import Glibc
 #endif

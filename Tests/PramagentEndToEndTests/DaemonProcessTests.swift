@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import PramagentClient
+import PramagentSystem
 import PramagentWire
 #if canImport(Glibc)
 import Glibc

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PramagentDaemon
+import PramagentSystem
 import PramagentWire
 import SwiftProtobuf
 #if canImport(Glibc)

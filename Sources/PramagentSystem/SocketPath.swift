@@ -1,6 +1,4 @@
 import Foundation
-import PramagentPolicy
-import PramagentWire
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,8 +10,8 @@ public struct SocketPathError: Error, CustomStringConvertible {
 
 /// Prepares a unix socket path: creates the directory, refuses to steal a live
 /// socket, removes a stale one, and sets mode and group after binding.
-enum SocketPath {
-    static func prepare(_ path: String) throws {
+public enum SocketPath {
+    public static func prepare(_ path: String) throws {
         guard path.utf8.count < 108 else { throw SocketPathError(description: "socket path \(path) is longer than 107 bytes") }
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
@@ -36,13 +34,13 @@ enum SocketPath {
     }
 
     /// True when something accepts connections on the socket.
-    static func isLive(_ path: String) -> Bool {
+    public static func isLive(_ path: String) -> Bool {
         guard let fd = try? UnixSocket.connect(path) else { return false }
         close(fd)
         return true
     }
 
-    static func applyPermissions(_ path: String, mode: UInt32, group: String?) throws {
+    public static func applyPermissions(_ path: String, mode: UInt32, group: String?) throws {
         if let group {
             guard let gid = UnixAccounts.group(named: group)?.gid else {
                 throw SocketPathError(description: "unknown group \(group) for \(path)")
