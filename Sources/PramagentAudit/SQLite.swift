@@ -24,7 +24,8 @@ final class SQLiteDatabase {
         sqlite3_busy_timeout(db, 5_000)
     }
 
-    deinit { sqlite3_close(handle) }
+    // close_v2: the connection closes once its statements are finalized, whatever the order of deinits.
+    deinit { sqlite3_close_v2(handle) }
 
     var lastError: SQLiteError { SQLiteError(code: sqlite3_errcode(handle), message: String(cString: sqlite3_errmsg(handle))) }
 

@@ -86,14 +86,19 @@ struct CLITests {
 
 @Suite("systemd unit")
 struct SystemdUnitTests {
-    @Test("systemd-analyze verify passes (with ExecStart pointed at the built binary)",
-          .enabled(if: FileManager.default.fileExists(atPath: "/usr/bin/systemd-analyze")))
-    func verify() throws {
-        let unit = try String(contentsOfFile: Paths.root + "/systemd/pramagentd.service", encoding: .utf8)
-        #expect(unit.contains("ExecReload=/bin/kill -HUP $MAINPID"))
+    @Test("systemd-analyze verify passes for both units (ExecStart pointed at the built binaries)",
+          .enabled(if: FileManager.default.fileExists(atPath: "/usr/bin/systemd-analyze")),
+          arguments: ["pramagentd", "pramagent-auditd"])
+    func verify(_ name: String) throws {
+        let unit = try String(contentsOfFile: Paths.root + "/systemd/\(name).service", encoding: .utf8)
+        if name == "pramagentd" {
+            #expect(unit.contains("ExecReload=/bin/kill -HUP $MAINPID"))
+            #expect(unit.contains("After=pramagent-auditd.service"))
+        }
         let ws = try Workspace()
-        let path = ws.path + "/pramagentd.service"
-        try unit.replacingOccurrences(of: "/usr/local/bin/pramagentd", with: Paths.pramagentd).write(toFile: path, atomically: true, encoding: .utf8)
+        let path = ws.path + "/\(name).service"
+        try unit.replacingOccurrences(of: "/usr/local/bin/\(name)", with: Paths.buildDirectory + "/\(name)")
+            .write(toFile: path, atomically: true, encoding: .utf8)
         let r = try run("/usr/bin/systemd-analyze", ["verify", path])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
     }
