@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "PramagentCrypto", dependencies: ["COpenSSL"]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // The audit trail: hash chain, SQLite store with group commit, verification.
-        .target(name: "PramagentAudit", dependencies: ["CSQLite", "PramagentCrypto", "PramagentWire"]),
+        .target(name: "PramagentAudit", dependencies: ["CSQLite", "PramagentCrypto", "PramagentWire", "PramagentSystem"]),
         // Unix plumbing shared by the daemons and tools: accounts, socket paths, peer credentials, logging.
         .target(name: "PramagentSystem", dependencies: [
             "JSONSchema",

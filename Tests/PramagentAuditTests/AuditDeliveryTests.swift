@@ -1,0 +1,97 @@
+import Foundation
+import Logging
+import Synchronization
+import Testing
+import PramagentWire
+@testable import PramagentAudit
+@testable import PramagentAuditServer
+
+@Suite("Spool and delivery to pramagent-auditd", .serialized)
+struct AuditDeliveryTests {
+    func writer(_ dir: String) async throws -> AuditServer {
+        var config = AuditServerConfiguration()
+        config.databasePath = dir + "/audit.db"
+        config.socketPath = dir + "/audit.sock"
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let s = try AuditServer(configuration: config, logger: logger)
+        try await s.start()
+        return s
+    }
+
+    func record(_ i: Int) -> [UInt8] { Array("record-\(i)".utf8) }
+
+    func waitAll(_ d: AuditDelivery, _ seq: UInt64, timeout: Double) async -> Bool {
+        await withCheckedContinuation { c in d.waitDurable(seq, timeout: timeout) { c.resume(returning: $0) } }
+    }
+
+    @Test("records become durable in order; a writer outage is survived by the spool")
+    func outageAndResume() async throws {
+        let dir = try temporaryDirectory()
+        var server = try await writer(dir)
+        let spool = try AuditSpool(path: dir + "/spool.db")
+        let delivery = AuditDelivery(spool: spool, socketPath: dir + "/audit.sock")
+        delivery.start()
+        var last: UInt64 = 0
+        for i in 1...500 { last = try #require(delivery.enqueue(record(i))) }
+        #expect(await waitAll(delivery, last, timeout: 5))
+        #expect(delivery.pendingCount == 0)
+        // The writer goes away: records wait in the spool, durability waits time out.
+        await server.shutdown()
+        for i in 501...600 { last = try #require(delivery.enqueue(record(i))) }
+        #expect(await waitAll(delivery, last, timeout: 0.5) == false)
+        #expect(delivery.pendingCount == 100)
+        #expect(!delivery.lastError.isEmpty)
+        // It comes back on the same database: everything is delivered once.
+        server = try await writer(dir)
+        #expect(await waitAll(delivery, last, timeout: 5))
+        delivery.stop()
+        await server.shutdown()
+        let report = try AuditVerifier.verify(path: dir + "/audit.db")
+        #expect(report.ok, "\(report.message)")
+        #expect(report.rows == 600)
+        var order: [String] = []
+        try AuditReader.forEachRow(path: dir + "/audit.db") { row in order.append(String(decoding: row.record, as: UTF8.self)); return true }
+        #expect(order == (1...600).map { "record-\($0)" })
+    }
+
+    @Test("a restarted producer resends what was not acknowledged, and nothing twice")
+    func producerRestart() async throws {
+        let dir = try temporaryDirectory()
+        // Records spooled while no writer runs (the producer then "crashes").
+        do {
+            let spool = try AuditSpool(path: dir + "/spool.db")
+            for i in 1...50 { _ = try spool.enqueue([record(i)]) }
+        }
+        let server = try await writer(dir)
+        let spool = try AuditSpool(path: dir + "/spool.db")
+        #expect(spool.pendingCount == 50)
+        let delivery = AuditDelivery(spool: spool, socketPath: dir + "/audit.sock")
+        delivery.start()
+        #expect(await waitAll(delivery, 50, timeout: 5))
+        delivery.stop()
+        // Restart again: the acknowledged mark survived; new records continue the numbering.
+        let again = try AuditSpool(path: dir + "/spool.db")
+        #expect(again.acknowledged == 50)
+        #expect(again.producerID == spool.producerID)
+        let d2 = AuditDelivery(spool: again, socketPath: dir + "/audit.sock")
+        d2.start()
+        let seq = try #require(d2.enqueue(record(51)))
+        #expect(seq == 51)
+        #expect(await waitAll(d2, 51, timeout: 5))
+        d2.stop()
+        await server.shutdown()
+        #expect(try AuditVerifier.verify(path: dir + "/audit.db").rows == 51)
+    }
+
+    @Test("a full spool refuses new records (the caller fails closed)")
+    func fullSpool() throws {
+        let dir = try temporaryDirectory()
+        let spool = try AuditSpool(path: dir + "/spool.db", capacity: 10)
+        for i in 1...10 { #expect(try spool.enqueue([record(i)]) != nil) }
+        #expect(try spool.enqueue([record(11)]) == nil)
+        try spool.acknowledge(through: 4)
+        #expect(try spool.enqueue([record(11)]) == 11)
+        #expect(try spool.pending(limit: 100).first == 5)
+    }
+}
