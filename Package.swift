@@ -60,7 +60,7 @@ let package = Package(
         .target(name: "PramagentDecision", dependencies: ["PramagentPolicy", "JSONSchema", "PramagentCrypto"]),
         // The daemon: NIO servers on the decision and admin sockets, reload, shutdown.
         .target(name: "PramagentDaemon", dependencies: [
-            "PramagentDecision", "PramagentPolicy", "PramagentWire", "PramagentSystem",
+            "PramagentDecision", "PramagentPolicy", "PramagentWire", "PramagentSystem", "PramagentAudit", "JSONSchema", "PramagentCrypto",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOExtras", package: "swift-nio-extras"),
@@ -79,7 +79,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "pramagentd", dependencies: [
-            "PramagentDaemon", "PramagentSystem",
+            "PramagentDaemon", "PramagentSystem", "PramagentAudit", "PramagentDecision",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

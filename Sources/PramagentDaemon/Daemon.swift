@@ -30,8 +30,9 @@ public final class Daemon: Sendable {
         group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let engine = DecisionEngine(snapshot: nil, audit: audit)
         let policies = PolicyService(directory: configuration.policiesDirectory, engine: engine, logger: logger)
-        context = DaemonContext(engine: engine, policies: policies, logger: logger)
+        context = DaemonContext(engine: engine, policies: policies, logger: logger, auditTimeout: configuration.auditTimeoutSeconds)
         policies.reload(reason: "start")
+        audit.recordLifecycle(LifecycleEvent(kind: .daemonStart, newPolicyVersion: engine.snapshot?.version ?? ""))
     }
 
     public var engine: DecisionEngine { context.engine }
@@ -118,6 +119,7 @@ public final class Daemon: Sendable {
         for channel in open { try? await channel.close() }
         unlink(configuration.decisionSocket)
         unlink(configuration.adminSocket)
+        engine.audit.recordLifecycle(LifecycleEvent(kind: .daemonStop, oldPolicyVersion: engine.snapshot?.version ?? ""))
         logger.info("stopped", metadata: ["decisions": "\(engine.decisionCount)"])
         stopped.open()
         try? await group.shutdownGracefully()

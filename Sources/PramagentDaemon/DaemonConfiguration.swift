@@ -18,6 +18,9 @@ public struct DaemonConfiguration: Sendable {
     public var threads = 0
     /// How long SIGTERM waits for in-flight requests before closing connections.
     public var drainSeconds = 5.0
+    /// How long a write-class ALLOW waits for its audit record to be durable before it becomes
+    /// BLOCK `audit_unavailable`.
+    public var auditTimeoutSeconds = 1.0
 
     public init() {}
 }

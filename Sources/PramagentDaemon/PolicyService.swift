@@ -47,7 +47,11 @@ public final class PolicyService: Sendable {
             let start = SystemClock().monotonicSeconds()
             do {
                 let snapshot = try PolicyLoader(cache: compileCache).load(directory: directory)
+                let old = engine.snapshot?.version ?? ""
                 engine.install(snapshot)
+                if !old.isEmpty {
+                    engine.audit.recordLifecycle(LifecycleEvent(kind: .policyReload, oldPolicyVersion: old, newPolicyVersion: snapshot.version, detail: reason))
+                }
                 let micros = UInt64((SystemClock().monotonicSeconds() - start) * 1e6)
                 state.withLock {
                     $0.lastError = ""

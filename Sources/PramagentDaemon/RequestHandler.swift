@@ -18,26 +18,37 @@ final class DaemonContext: Sendable {
     let adminConnections = ConnectionRegistry()
     let startedAt: Double
     let logger: Logger
+    /// How long a write-class ALLOW waits for its audit record to become durable.
+    let auditTimeout: Double
 
-    init(engine: DecisionEngine, policies: PolicyService, logger: Logger) {
+    init(engine: DecisionEngine, policies: PolicyService, logger: Logger, auditTimeout: Double) {
         self.engine = engine
         self.policies = policies
         self.startedAt = SystemClock().monotonicSeconds()
         self.logger = logger
+        self.auditTimeout = auditTimeout
     }
 }
 
-/// Answers framed requests on one connection, in order. Responses produced while
-/// reading a burst of pipelined requests are flushed together at the end of the burst.
+/// Answers framed requests on one connection, in request order. Responses produced while
+/// reading a burst of pipelined requests are flushed together at the end of the burst; an
+/// answer that must wait (a write-class ALLOW waiting for its durable audit record, a reload)
+/// holds back the answers behind it.
 final class RequestHandler: ChannelInboundHandler {
     typealias InboundIn = InboundFrame
     typealias OutboundOut = ByteBuffer
+
+    /// An answer in request order; `response` is nil while it is being worked out.
+    private final class Slot {
+        var response: Pramagent_V1_Response?
+    }
 
     private let role: SocketRole
     private let context: DaemonContext
     private var caller: CallerIdentity?
     private var needsFlush = false
     private var closing = false
+    private var waiting: [Slot] = []
 
     init(role: SocketRole, context: DaemonContext, caller: CallerIdentity?) {
         self.role = role
@@ -59,7 +70,7 @@ final class RequestHandler: ChannelInboundHandler {
                 fail(ctx, .frameUndecodable, "frame is not a pramagent.v1.Request: \(error)", requestID: 0)
                 return
             }
-            if let response = answer(request, ctx) { send(response, ctx) }
+            if let response = answer(request, ctx) { emit(response, ctx) }
         }
     }
 
@@ -74,6 +85,27 @@ final class RequestHandler: ChannelInboundHandler {
     func errorCaught(context ctx: ChannelHandlerContext, error: any Error) {
         context.logger.debug("connection error", metadata: ["error": "\(error)", "socket": "\(role.rawValue)"])
         ctx.close(promise: nil)
+    }
+
+    /// Sends now, or queues behind answers still being worked out.
+    private func emit(_ response: Pramagent_V1_Response, _ ctx: ChannelHandlerContext) {
+        if waiting.isEmpty { send(response, ctx) } else {
+            let slot = Slot()
+            slot.response = response
+            waiting.append(slot)
+        }
+    }
+
+    /// Sends the answers at the head of the queue that are ready.
+    private func sendReady(_ ctx: ChannelHandlerContext) {
+        while let first = waiting.first, let response = first.response {
+            waiting.removeFirst()
+            send(response, ctx)
+        }
+        if needsFlush {
+            needsFlush = false
+            ctx.flush()
+        }
     }
 
     private func send(_ response: Pramagent_V1_Response, _ ctx: ChannelHandlerContext) {
@@ -93,17 +125,17 @@ final class RequestHandler: ChannelInboundHandler {
     private func fail(_ ctx: ChannelHandlerContext, _ code: WireErrorCode, _ message: String, requestID: UInt64) {
         context.logger.info("request rejected", metadata: ["code": "\(code.rawValue)", "socket": "\(role.rawValue)",
                                                           "pid": "\(caller?.pid ?? -1)", "uid": "\(caller?.uid ?? UInt32.max)"])
-        var buffer = ctx.channel.allocator.buffer(capacity: 128)
-        try? Framing.write(Pramagent_V1_Response.error(code, message, requestID: requestID), to: &buffer)
-        if code.closesConnection {
-            closing = true
-            needsFlush = false
-            let channel = ctx.channel
-            ctx.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
-        } else {
-            ctx.write(wrapOutboundOut(buffer), promise: nil)
-            needsFlush = true
+        let response = Pramagent_V1_Response.error(code, message, requestID: requestID)
+        guard code.closesConnection else {
+            emit(response, ctx)
+            return
         }
+        closing = true
+        needsFlush = false
+        var buffer = ctx.channel.allocator.buffer(capacity: 128)
+        try? Framing.write(response, to: &buffer)
+        let channel = ctx.channel
+        ctx.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
     }
 
     private func answer(_ request: Pramagent_V1_Request, _ ctx: ChannelHandlerContext) -> Pramagent_V1_Response? {
@@ -117,7 +149,12 @@ final class RequestHandler: ChannelInboundHandler {
             }
             // Without peer credentials nobody can be mapped: the engine blocks (caller_not_allowed).
             let identity = caller ?? CallerIdentity(uid: UInt32.max, gid: UInt32.max, pid: -1)
-            response.decision = Pramagent_V1_Decision(context.engine.decide(ToolCallRequest(call), caller: identity))
+            let decision = context.engine.decide(ToolCallRequest(call), caller: identity)
+            if decision.needsDurableRecord && decision.audit != .notRecorded {
+                awaitDurableRecord(decision, requestID: request.requestID, ctx)
+                return nil
+            }
+            response.decision = Pramagent_V1_Decision(decision)
         case .health:
             let version = context.engine.snapshot?.version ?? ""
             response.health = Pramagent_V1_HealthStatus.with { $0.serving = !version.isEmpty; $0.policyVersion = version }
@@ -157,15 +194,41 @@ final class RequestHandler: ChannelInboundHandler {
         return s
     }
 
+    /// No side effect without a durable trace: a write-class ALLOW is answered once its record
+    /// is durable, or turned into BLOCK `audit_unavailable` when that does not happen in time.
+    private func awaitDurableRecord(_ decision: ToolCallDecision, requestID: UInt64, _ ctx: ChannelHandlerContext) {
+        let slot = Slot()
+        waiting.append(slot)
+        let loopBound = NIOLoopBound((self, ctx, slot), eventLoop: ctx.eventLoop)
+        let eventLoop = ctx.eventLoop
+        let timeout = context.auditTimeout
+        context.engine.audit.waitDurable(decision.audit, timeout: timeout) { durable in
+            eventLoop.execute {
+                let (handler, ctx, slot) = loopBound.value
+                var final = decision
+                if !durable {
+                    final.failAudit("the audit record was not durable within \(Int(timeout * 1000)) ms; the call must not proceed")
+                }
+                var response = Pramagent_V1_Response()
+                response.requestID = requestID
+                response.decision = Pramagent_V1_Decision(final)
+                slot.response = response
+                handler.sendReady(ctx)
+            }
+        }
+    }
+
     /// Compiling a bundle can take tens of milliseconds: do it off the event loop.
     private func reloadInBackground(_ requestID: UInt64, _ ctx: ChannelHandlerContext) {
         let policies = context.policies
-        let loopBound = NIOLoopBound((self, ctx), eventLoop: ctx.eventLoop)
+        let slot = Slot()
+        waiting.append(slot)
+        let loopBound = NIOLoopBound((self, ctx, slot), eventLoop: ctx.eventLoop)
         let eventLoop = ctx.eventLoop
         DispatchQueue.global().async {
             let outcome = policies.reload(reason: "admin socket")
             eventLoop.execute {
-                let (handler, ctx) = loopBound.value
+                let (handler, ctx, slot) = loopBound.value
                 var response = Pramagent_V1_Response()
                 response.requestID = requestID
                 response.reload = Pramagent_V1_ReloadResult.with {
@@ -175,9 +238,8 @@ final class RequestHandler: ChannelInboundHandler {
                     $0.tools = UInt32(outcome.tools)
                     $0.durationUs = outcome.durationMicros
                 }
-                handler.send(response, ctx)
-                handler.needsFlush = false
-                ctx.flush()
+                slot.response = response
+                handler.sendReady(ctx)
             }
         }
     }

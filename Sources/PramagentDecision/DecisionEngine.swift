@@ -10,7 +10,8 @@ public final class DecisionEngine: Sendable {
     private let sessions = SessionStore()
     private let limiter = TenantLimiter()
     private let clock: any DecisionClock
-    private let audit: any AuditSink
+    /// The audit seam (the daemon waits on it for write-class ALLOWs).
+    public let audit: any AuditSink
     private let idPrefix: String
     private let counter = Atomic<UInt64>(0)
 
@@ -41,9 +42,13 @@ public final class DecisionEngine: Sendable {
         var decision = ToolCallDecision(verdict: .allow, reasons: [], policyVersion: snapshot?.version ?? "",
                                         decisionID: nextDecisionID(), sideEffect: nil)
         evaluate(request, caller, snapshot, &decision)
-        audit.record(AuditEvent(decisionID: decision.decisionID, timeNanos: clock.wallNanos(), caller: caller, request: request,
-                                verdict: decision.verdict, reasons: decision.reasons, policyVersion: decision.policyVersion,
-                                sideEffect: decision.sideEffect))
+        decision.audit = audit.record(AuditEvent(decisionID: decision.decisionID, timeNanos: clock.wallNanos(), caller: caller,
+                                                 request: request, verdict: decision.verdict, reasons: decision.reasons,
+                                                 policyVersion: decision.policyVersion, sideEffect: decision.sideEffect))
+        if case .unavailable(let why) = decision.audit {
+            // No record, no decision: fail closed until the audit trail can keep records again.
+            decision.failAudit("the decision cannot be recorded: \(why)")
+        }
         return decision
     }
 

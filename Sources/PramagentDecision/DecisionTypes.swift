@@ -44,6 +44,7 @@ public enum ReasonCode: String, Sendable, CaseIterable {
     case dangerousChain = "dangerous_chain"
     case approvalRequired = "approval_required"
     case toolBlocked = "tool_blocked"
+    case auditUnavailable = "audit_unavailable"
 }
 
 /// Why a step fired.
@@ -69,6 +70,30 @@ public struct ToolCallDecision: Sendable {
     public var policyVersion: String
     public var decisionID: String
     public var sideEffect: SideEffect?
+    /// What the audit seam did with this decision's record.
+    public var audit: AuditReceipt = .notRecorded
+
+    /// True when the call may change the world (write and above) and is allowed: such an ALLOW
+    /// may only be returned once its audit record is durable.
+    public var needsDurableRecord: Bool {
+        verdict == .allow && (sideEffect.map { $0 >= .write } ?? false)
+    }
+
+    /// Turns the decision into BLOCK `audit_unavailable` (fail closed).
+    public mutating func failAudit(_ message: String) {
+        verdict = .block
+        reasons.append(DecisionReason(code: .auditUnavailable, message: message))
+    }
+}
+
+/// What happened to a decision's audit record.
+public enum AuditReceipt: Sendable, Equatable {
+    /// No audit writer is configured.
+    case notRecorded
+    /// Stored in the local spool under this producer sequence number.
+    case spooled(UInt64)
+    /// The record could not be kept (spool full or failing): the decision must fail closed.
+    case unavailable(String)
 }
 
 /// Everything an audit record needs about one decision. The audit writer turns it into a record.
@@ -84,13 +109,33 @@ public struct AuditEvent: Sendable {
     public var sideEffect: SideEffect?
 }
 
-/// The one seam every decision passes through. It must not block the decision path.
+/// A daemon event the audit trail records besides decisions.
+public struct LifecycleEvent: Sendable {
+    public enum Kind: Sendable { case daemonStart, daemonStop, policyReload }
+    public var kind: Kind
+    public var oldPolicyVersion: String
+    public var newPolicyVersion: String
+    public var detail: String
+    public init(kind: Kind, oldPolicyVersion: String = "", newPolicyVersion: String = "", detail: String = "") {
+        self.kind = kind
+        self.oldPolicyVersion = oldPolicyVersion
+        self.newPolicyVersion = newPolicyVersion
+        self.detail = detail
+    }
+}
+
+/// The one seam every decision passes through. `record` must not block the decision path.
 public protocol AuditSink: Sendable {
-    func record(_ event: AuditEvent)
+    func record(_ event: AuditEvent) -> AuditReceipt
+    /// Calls `done(true)` once the record behind `receipt` is durable, `done(false)` after `timeout` seconds.
+    func waitDurable(_ receipt: AuditReceipt, timeout: Double, _ done: @escaping @Sendable (Bool) -> Void)
+    func recordLifecycle(_ event: LifecycleEvent)
 }
 
 /// Discards events (used when no audit writer is configured; the daemon logs that it runs unaudited).
 public struct DiscardingAuditSink: AuditSink {
     public init() {}
-    public func record(_ event: AuditEvent) {}
+    public func record(_ event: AuditEvent) -> AuditReceipt { .notRecorded }
+    public func waitDurable(_ receipt: AuditReceipt, timeout: Double, _ done: @escaping @Sendable (Bool) -> Void) { done(true) }
+    public func recordLifecycle(_ event: LifecycleEvent) {}
 }

@@ -1,7 +1,10 @@
 import ArgumentParser
 import Dispatch
 import Logging
+import Foundation
+import PramagentAudit
 import PramagentDaemon
+import PramagentDecision
 import PramagentSystem
 #if canImport(Glibc)
 import Glibc
@@ -55,6 +58,17 @@ struct PramagentDaemonCommand: AsyncParsableCommand {
     @Option(help: "Event loop threads (0: one per core).")
     var threads = 0
 
+    @Option(name: .customLong("audit-socket"), help: ArgumentHelp(
+        "Socket of pramagent-auditd. Decisions are spooled in STATE-DIR/spool.db and delivered there; a write-class ALLOW is answered only once its record is durable. Without it, decisions are not recorded.",
+        valueName: "PATH"))
+    var auditSocket: String?
+
+    @Option(name: .customLong("audit-timeout-ms"), help: "How long a write-class ALLOW waits for its durable record before it becomes BLOCK audit_unavailable.")
+    var auditTimeoutMs = 1000
+
+    @Option(name: .customLong("spool-capacity"), help: "Records kept while the audit writer is unreachable; beyond it every decision is BLOCK audit_unavailable.")
+    var spoolCapacity = 100_000
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -89,9 +103,27 @@ struct PramagentDaemonCommand: AsyncParsableCommand {
         mkdir(stateDir, 0o750)
         signal(SIGPIPE, SIG_IGN)
 
+        config.auditTimeoutSeconds = Double(auditTimeoutMs) / 1000
         let started = DispatchTime.now()
-        logger.warning("no audit writer is connected yet: decisions are not recorded (see the audit writer issue)")
-        let daemon = Daemon(configuration: config, logger: logger)
+        var delivery: AuditDelivery? = nil
+        var sink: any AuditSink = DiscardingAuditSink()
+        if let auditSocket {
+            do {
+                let spool = try AuditSpool(path: (stateDir as NSString).appendingPathComponent("spool.db"), capacity: spoolCapacity)
+                let d = AuditDelivery(spool: spool, socketPath: auditSocket)
+                d.start()
+                delivery = d
+                sink = SpoolingAuditSink(delivery: d)
+                logger.info("auditing", metadata: ["audit_socket": "\(auditSocket)", "producer": "\(spool.producerID)",
+                                                   "spooled": "\(spool.pendingCount)"])
+            } catch {
+                logger.critical("cannot open the audit spool", metadata: ["error": "\(error)", "state_dir": "\(stateDir)"])
+                throw ExitCode(1)
+            }
+        } else {
+            logger.warning("no --audit-socket: decisions are not recorded")
+        }
+        let daemon = Daemon(configuration: config, audit: sink, logger: logger)
         do {
             try await daemon.start()
         } catch {
@@ -107,6 +139,11 @@ struct PramagentDaemonCommand: AsyncParsableCommand {
         signals.on(SIGTERM, stop)
         signals.on(SIGINT, stop)
         await daemon.waitUntilStopped()
+        if let delivery {
+            // Give the writer a moment to take what is spooled; the rest waits in the spool.
+            for _ in 0..<40 where delivery.pendingCount > 0 { try? await Task.sleep(for: .milliseconds(50)) }
+            delivery.stop()
+        }
         signals.cancel()
     }
 }

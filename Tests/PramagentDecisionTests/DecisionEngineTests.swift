@@ -14,7 +14,13 @@ final class ManualClock: DecisionClock {
 /// Keeps every audit event.
 final class RecordingSink: AuditSink {
     let events = Mutex<[AuditEvent]>([])
-    func record(_ event: AuditEvent) { events.withLock { $0.append(event) } }
+    let full = Atomic<Bool>(false)
+    func record(_ event: AuditEvent) -> AuditReceipt {
+        if full.load(ordering: .relaxed) { return .unavailable("spool full") }
+        return .spooled(UInt64(events.withLock { $0.append(event); return $0.count }))
+    }
+    func waitDurable(_ receipt: AuditReceipt, timeout: Double, _ done: @escaping @Sendable (Bool) -> Void) { done(true) }
+    func recordLifecycle(_ event: LifecycleEvent) {}
 }
 
 @Suite("Decision pipeline")
@@ -75,6 +81,20 @@ struct DecisionEngineTests {
         #expect(event.request.argumentsJSON == #"{"id":3}"#)
         #expect(event.policyVersion == d.policyVersion)
         #expect(event.verdict == .allow)
+    }
+
+    @Test("when the audit seam cannot keep the record, the decision fails closed")
+    func auditUnavailable() {
+        sink.full.store(true, ordering: .relaxed)
+        let d = decide("read_doc", #"{"id":1}"#, session: "au")
+        #expect(d.verdict == .block)
+        #expect(codes(d) == ["audit_unavailable"])
+        sink.full.store(false, ordering: .relaxed)
+        let ok = decide("write_doc", "{}", session: "au2")
+        #expect(ok.verdict == .allow)
+        #expect(ok.needsDurableRecord)
+        #expect(ok.audit != .notRecorded)
+        #expect(!decide("read_doc", #"{"id":1}"#, session: "au3").needsDurableRecord)
     }
 
     @Test("decision ids are unique")

@@ -48,7 +48,7 @@ struct ClientTests {
             #expect(error == .server(code: "request_not_permitted", message: "CheckToolCall is served on the decision socket"))
         }
         let status = try await admin.status()
-        #expect(status.tools == 3)
+        #expect(status.tools == 4)
         let conn = try await PramagentConnection.connect(path: ws.decisionSocket)
         await d.stop()
         do {
