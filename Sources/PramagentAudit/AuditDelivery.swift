@@ -109,11 +109,13 @@ public final class AuditDelivery: Sendable {
         var fd: Int32 = -1
         var buffer = [UInt8](repeating: 0, count: 256)
         while !stopping.load(ordering: .acquiring) {
-            let batch = spoolLock.withLock { _ in try? box.spool.pending(limit: batchLimit) }
-            guard let batch, !batch.records.isEmpty else {
+            // Only the plan is taken under the lock; reading the bytes does not hold up decisions.
+            let plan = spoolLock.withLock { _ in box.spool.plan(limit: batchLimit) }
+            guard !plan.isEmpty, let records = try? box.spool.read(plan) else {
                 _ = wake.wait(timeout: .now() + 0.2)
                 continue
             }
+            let batch = (first: plan.first, records: records)
             if fd < 0 {
                 do {
                     fd = try UnixSocket.connect(socketPath)

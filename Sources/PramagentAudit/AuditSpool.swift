@@ -1,12 +1,32 @@
+import Foundation
 import PramagentCrypto
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// The producer side of the audit trail: records wait in a local SQLite file until the audit
-/// writer acknowledges them as durable, and survive restarts of either process. Records are
-/// numbered 1, 2, 3, … per producer; the producer id is created once and kept in the file.
-/// Use from one thread at a time (the delivery serialises access).
+/// The producer side of the audit trail: records wait in an append-only file until the audit
+/// writer acknowledges them as durable, and survive restarts of either process.
+///
+/// `PATH` holds the records as `[u32 BE length][u64 BE seq][record]`, appended with one
+/// `write(2)` per call (a killed process loses nothing it returned from `enqueue`);
+/// `PATH.ack` holds the producer id and the highest acknowledged sequence number. When every
+/// record is acknowledged the file is emptied. A partial record at the end (a crash during a
+/// write) is cut off at open. Use from one thread at a time (the delivery serialises access).
 public final class AuditSpool {
-    let database: SQLiteDatabase
-    private let insert: SQLiteStatement
+    public enum Failure: Error, CustomStringConvertible {
+        case io(String)
+        public var description: String { if case .io(let s) = self { return s }; return "" }
+    }
+
+    /// Where the unacknowledged records are in the file.
+    public struct Plan: Sendable {
+        public var first: UInt64
+        var entries: [(offset: Int64, length: Int)]
+        public var isEmpty: Bool { entries.isEmpty }
+    }
+
+    private let path: String
+    private let fd: Int32
     public let producerID: String
     /// Highest sequence number the writer acknowledged.
     public private(set) var acknowledged: UInt64 = 0
@@ -14,89 +34,133 @@ public final class AuditSpool {
     public private(set) var nextSeq: UInt64 = 1
     /// Most records kept unacknowledged; beyond it `enqueue` refuses (the caller fails closed).
     public let capacity: Int
+    private var index: [(seq: UInt64, offset: Int64, length: Int)] = []
+    private var indexStart = 0
+    private var end: Int64 = 0
+    static let headerSize = 12
+    static let compactAt: Int64 = 1 << 20
 
-    public var pendingCount: Int { Int(nextSeq - 1 - acknowledged) }
+    public var pendingCount: Int { index.count - indexStart }
 
     public init(path: String, capacity: Int = 100_000) throws {
+        self.path = path
         self.capacity = capacity
-        database = try SQLiteDatabase(path: path, readOnly: false)
-        let mode = try database.prepare("PRAGMA journal_mode=WAL")
-        _ = try mode.step()
-        // NORMAL: a record written here survives the process being killed (it is in the WAL);
-        // records that must survive power loss are the ones the writer made durable.
-        try database.exec("PRAGMA synchronous=NORMAL")
-        try database.exec("CREATE TABLE IF NOT EXISTS spool (seq INTEGER PRIMARY KEY, record BLOB NOT NULL)")
-        try database.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-        let get = try database.prepare("SELECT value FROM meta WHERE key = ?1")
-        get.bind(1, "producer_id")
-        if try get.step() {
-            producerID = get.text(0)
+        if let text = try? String(contentsOfFile: path + ".ack", encoding: .utf8) {
+            let parts = text.split(separator: " ")
+            producerID = parts.first.map(String.init) ?? "pramagentd-" + secureRandomBytes(8).hexString
+            acknowledged = parts.count > 1 ? UInt64(parts[1].trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0 : 0
         } else {
             producerID = "pramagentd-" + secureRandomBytes(8).hexString
-            let put = try database.prepare("INSERT INTO meta (key, value) VALUES ('producer_id', ?1)")
-            put.bind(1, producerID)
-            _ = try put.step()
         }
-        get.reset()
-        get.bind(1, "acknowledged")
-        if try get.step() { acknowledged = UInt64(get.text(0)) ?? 0 }
-        let last = try database.prepare("SELECT MAX(seq) FROM spool")
-        if try last.step(), !last.isNull(0) { nextSeq = max(UInt64(last.int64(0)) + 1, acknowledged + 1) } else { nextSeq = acknowledged + 1 }
-        insert = try database.prepare("INSERT INTO spool (seq, record) VALUES (?1, ?2)")
+        fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw Failure.io("cannot open \(path): \(String(cString: strerror(errno)))") }
+        try scan()
+        try writeAck()
     }
 
-    /// Stores records; returns the sequence number of the first, or nil when the spool is full.
+    deinit { close(fd) }
+
+    /// Rebuilds the index from the file and cuts off a partial record at its end.
+    private func scan() throws {
+        var offset: Int64 = 0
+        var header = [UInt8](repeating: 0, count: AuditSpool.headerSize)
+        var maxSeq = acknowledged
+        while true {
+            let n = header.withUnsafeMutableBytes { pread(fd, $0.baseAddress, AuditSpool.headerSize, off_t(offset)) }
+            if n < AuditSpool.headerSize { break }
+            let length = Int(header[0]) << 24 | Int(header[1]) << 16 | Int(header[2]) << 8 | Int(header[3])
+            var seq: UInt64 = 0
+            for i in 4..<12 { seq = seq << 8 | UInt64(header[i]) }
+            var probe: UInt8 = 0
+            if length > 0, pread(fd, &probe, 1, off_t(offset + Int64(AuditSpool.headerSize + length - 1))) != 1 { break }
+            if seq > acknowledged { index.append((seq, offset + Int64(AuditSpool.headerSize), length)) }
+            maxSeq = max(maxSeq, seq)
+            offset += Int64(AuditSpool.headerSize + length)
+        }
+        if ftruncate(fd, off_t(offset)) != 0 { throw Failure.io("cannot truncate \(path): \(String(cString: strerror(errno)))") }
+        end = offset
+        nextSeq = maxSeq + 1
+    }
+
+    private func writeAck() throws {
+        let tmp = path + ".ack.tmp"
+        do {
+            try "\(producerID) \(acknowledged)\n".write(toFile: tmp, atomically: false, encoding: .utf8)
+        } catch {
+            throw Failure.io("cannot write \(tmp): \(error)")
+        }
+        guard rename(tmp, path + ".ack") == 0 else { throw Failure.io("cannot rename \(tmp): \(String(cString: strerror(errno)))") }
+    }
+
+    /// Appends records; returns the sequence number of the first, or nil when the spool is full.
     public func enqueue(_ records: [[UInt8]]) throws -> UInt64? {
         guard pendingCount + records.count <= capacity else { return nil }
         let first = nextSeq
-        try database.exec("BEGIN")
-        do {
-            for (i, record) in records.enumerated() {
-                insert.reset()
-                insert.bind(1, Int64(first + UInt64(i)))
-                insert.bind(2, record)
-                _ = try insert.step()
-            }
-            try database.exec("COMMIT")
-        } catch {
-            try? database.exec("ROLLBACK")
-            throw error
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(records.reduce(0) { $0 + $1.count + AuditSpool.headerSize })
+        var entries: [(UInt64, Int64, Int)] = []
+        var offset = end
+        for (i, record) in records.enumerated() {
+            let seq = first + UInt64(i)
+            let n = UInt32(record.count)
+            buffer += [UInt8(n >> 24), UInt8((n >> 16) & 0xFF), UInt8((n >> 8) & 0xFF), UInt8(n & 0xFF)]
+            for shift in stride(from: 56, through: 0, by: -8) { buffer.append(UInt8((seq >> UInt64(shift)) & 0xFF)) }
+            buffer += record
+            entries.append((seq, offset + Int64(AuditSpool.headerSize), record.count))
+            offset += Int64(AuditSpool.headerSize + record.count)
         }
+        var written = 0
+        while written < buffer.count {
+            let n = buffer.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                // Cut off whatever part was written, so the file stays a sequence of whole records.
+                _ = ftruncate(fd, off_t(end))
+                throw Failure.io("cannot append to \(path): \(String(cString: strerror(errno)))")
+            }
+            written += n
+        }
+        end = offset
+        index += entries.map { (seq: $0.0, offset: $0.1, length: $0.2) }
         nextSeq = first + UInt64(records.count)
         return first
     }
 
+    /// Where the oldest unacknowledged records are (at most `limit`); read them with `read(_:)`.
+    public func plan(limit: Int) -> Plan {
+        let slice = index[indexStart..<min(index.count, indexStart + limit)]
+        return Plan(first: slice.first?.seq ?? acknowledged + 1, entries: slice.map { ($0.offset, $0.length) })
+    }
+
+    /// Reads planned records. Safe without the caller's lock: unacknowledged bytes never move.
+    public func read(_ plan: Plan) throws -> [[UInt8]] {
+        try plan.entries.map { entry in
+            var bytes = [UInt8](repeating: 0, count: entry.length)
+            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, entry.length, off_t(entry.offset)) }
+            guard n == entry.length else { throw Failure.io("short read in \(path)") }
+            return bytes
+        }
+    }
+
     /// Unacknowledged records from the oldest, at most `limit`.
     public func pending(limit: Int) throws -> (first: UInt64, records: [[UInt8]]) {
-        let select = try database.prepare("SELECT seq, record FROM spool WHERE seq > ?1 ORDER BY seq LIMIT ?2")
-        select.bind(1, Int64(acknowledged))
-        select.bind(2, Int64(limit))
-        var records: [[UInt8]] = []
-        var first: UInt64 = acknowledged + 1
-        while try select.step() {
-            if records.isEmpty { first = UInt64(select.int64(0)) }
-            records.append(select.blob(1))
-        }
-        return (first, records)
+        let p = plan(limit: limit)
+        return (p.first, try read(p))
     }
 
     /// The writer made everything through `seq` durable: forget those records.
     public func acknowledge(through seq: UInt64) throws {
         guard seq > acknowledged else { return }
-        let upTo = min(seq, nextSeq - 1)
-        try database.exec("BEGIN")
-        do {
-            let delete = try database.prepare("DELETE FROM spool WHERE seq <= ?1")
-            delete.bind(1, Int64(upTo))
-            _ = try delete.step()
-            let put = try database.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('acknowledged', ?1)")
-            put.bind(1, String(upTo))
-            _ = try put.step()
-            try database.exec("COMMIT")
-        } catch {
-            try? database.exec("ROLLBACK")
-            throw error
+        acknowledged = min(seq, nextSeq - 1)
+        while indexStart < index.count, index[indexStart].seq <= acknowledged { indexStart += 1 }
+        if indexStart == index.count {
+            index.removeAll(keepingCapacity: true)
+            indexStart = 0
+            if end >= AuditSpool.compactAt, ftruncate(fd, 0) == 0 { end = 0 }
+        } else if indexStart > 4_096 {
+            index.removeFirst(indexStart)
+            indexStart = 0
         }
-        acknowledged = upTo
+        try writeAck()
     }
 }

@@ -59,7 +59,7 @@ struct PramagentDaemonCommand: AsyncParsableCommand {
     var threads = 0
 
     @Option(name: .customLong("audit-socket"), help: ArgumentHelp(
-        "Socket of pramagent-auditd. Decisions are spooled in STATE-DIR/spool.db and delivered there; a write-class ALLOW is answered only once its record is durable. Without it, decisions are not recorded.",
+        "Socket of pramagent-auditd. Decisions are spooled in STATE-DIR/audit.spool and delivered there; a write-class ALLOW is answered only once its record is durable. Without it, decisions are not recorded.",
         valueName: "PATH"))
     var auditSocket: String?
 
@@ -109,7 +109,7 @@ struct PramagentDaemonCommand: AsyncParsableCommand {
         var sink: any AuditSink = DiscardingAuditSink()
         if let auditSocket {
             do {
-                let spool = try AuditSpool(path: (stateDir as NSString).appendingPathComponent("spool.db"), capacity: spoolCapacity)
+                let spool = try AuditSpool(path: (stateDir as NSString).appendingPathComponent("audit.spool"), capacity: spoolCapacity)
                 let d = AuditDelivery(spool: spool, socketPath: auditSocket)
                 d.start()
                 delivery = d

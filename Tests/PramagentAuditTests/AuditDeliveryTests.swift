@@ -29,7 +29,7 @@ struct AuditDeliveryTests {
     func outageAndResume() async throws {
         let dir = try temporaryDirectory()
         var server = try await writer(dir)
-        let spool = try AuditSpool(path: dir + "/spool.db")
+        let spool = try AuditSpool(path: dir + "/audit.spool")
         let delivery = AuditDelivery(spool: spool, socketPath: dir + "/audit.sock")
         delivery.start()
         var last: UInt64 = 0
@@ -60,18 +60,18 @@ struct AuditDeliveryTests {
         let dir = try temporaryDirectory()
         // Records spooled while no writer runs (the producer then "crashes").
         do {
-            let spool = try AuditSpool(path: dir + "/spool.db")
+            let spool = try AuditSpool(path: dir + "/audit.spool")
             for i in 1...50 { _ = try spool.enqueue([record(i)]) }
         }
         let server = try await writer(dir)
-        let spool = try AuditSpool(path: dir + "/spool.db")
+        let spool = try AuditSpool(path: dir + "/audit.spool")
         #expect(spool.pendingCount == 50)
         let delivery = AuditDelivery(spool: spool, socketPath: dir + "/audit.sock")
         delivery.start()
         #expect(await waitAll(delivery, 50, timeout: 5))
         delivery.stop()
         // Restart again: the acknowledged mark survived; new records continue the numbering.
-        let again = try AuditSpool(path: dir + "/spool.db")
+        let again = try AuditSpool(path: dir + "/audit.spool")
         #expect(again.acknowledged == 50)
         #expect(again.producerID == spool.producerID)
         let d2 = AuditDelivery(spool: again, socketPath: dir + "/audit.sock")
@@ -84,10 +84,34 @@ struct AuditDeliveryTests {
         #expect(try AuditVerifier.verify(path: dir + "/audit.db").rows == 51)
     }
 
+    @Test("a record cut short by a crash is dropped at open; whole ones are kept; an acknowledged spool is emptied")
+    func tornTailAndCompaction() throws {
+        let dir = try temporaryDirectory()
+        let path = dir + "/audit.spool"
+        do {
+            let spool = try AuditSpool(path: path)
+            for i in 1...3 { _ = try spool.enqueue([record(i)]) }
+        }
+        // Half a header and then half a record, as a crash in the middle of write(2) might leave.
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        handle.seekToEndOfFile()
+        handle.write(Data([0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0, 4, 1, 2]))
+        try handle.close()
+        let spool = try AuditSpool(path: path)
+        #expect(spool.pendingCount == 3)
+        #expect(try spool.enqueue([record(4)]) == 4)
+        #expect(try spool.pending(limit: 10).records == (1...4).map(record))
+        try spool.acknowledge(through: 4)
+        #expect(spool.pendingCount == 0)
+        let reopened = try AuditSpool(path: path)
+        #expect(reopened.nextSeq == 5)
+        #expect(reopened.pendingCount == 0)
+    }
+
     @Test("a full spool refuses new records (the caller fails closed)")
     func fullSpool() throws {
         let dir = try temporaryDirectory()
-        let spool = try AuditSpool(path: dir + "/spool.db", capacity: 10)
+        let spool = try AuditSpool(path: dir + "/audit.spool", capacity: 10)
         for i in 1...10 { #expect(try spool.enqueue([record(i)]) != nil) }
         #expect(try spool.enqueue([record(11)]) == nil)
         try spool.acknowledge(through: 4)
