@@ -28,14 +28,22 @@ public final class AuditDelivery: Sendable {
     private let waiters = Mutex<(next: UInt64, list: [Waiter])>((1, []))
     private let durableSeq = Atomic<UInt64>(0)
     private let stopping = Atomic<Bool>(false)
+    /// Set when a record someone waits for was spooled.
+    private let urgent = Atomic<Bool>(false)
     private let wake = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
     private let status = Mutex<String>("")
     public let socketPath: String
     public let producerID: String
     public let batchLimit: Int
+    /// Batches sent before waiting for an ack (the writer commits what arrives meanwhile together).
+    public let window: Int
+    /// How long records nobody waits for may sit in the spool before they are sent.
+    public let linger: Double
 
-    public init(spool: AuditSpool, socketPath: String, batchLimit: Int = 1_024) {
+    public init(spool: AuditSpool, socketPath: String, batchLimit: Int = 1_024, window: Int = 4, linger: Double = 0.005) {
+        self.window = window
+        self.linger = linger
         box = SpoolBox(spool)
         self.socketPath = socketPath
         self.producerID = spool.producerID
@@ -63,10 +71,14 @@ public final class AuditDelivery: Sendable {
     }
 
     /// Spools a record; returns its sequence number, or nil when the spool is full or fails.
-    public func enqueue(_ record: [UInt8]) -> UInt64? {
+    /// `urgent` records (someone waits for them to be durable) are sent at once; others within `linger`.
+    public func enqueue(_ record: [UInt8], urgent: Bool = true) -> UInt64? {
         let seq = spoolLock.withLock { _ in try? box.spool.enqueue([record]) }
         guard let seq = seq ?? nil else { return nil }
-        wake.signal()
+        if urgent {
+            self.urgent.store(true, ordering: .releasing)
+            wake.signal()
+        }
         return seq
     }
 
@@ -108,47 +120,90 @@ public final class AuditDelivery: Sendable {
     private func run() {
         var fd: Int32 = -1
         var buffer = [UInt8](repeating: 0, count: 256)
+        var sentThrough = durable
+        var inflight = 0
+        var lastSend = DispatchTime.now()
+        var lastPersist = DispatchTime.now()
+        var persisted = durable
+        func disconnect(_ why: String) {
+            status.withLock { $0 = why }
+            if fd >= 0 { close(fd) }
+            fd = -1
+            inflight = 0
+            sentThrough = durable
+        }
         while !stopping.load(ordering: .acquiring) {
-            // Only the plan is taken under the lock; reading the bytes does not hold up decisions.
-            let plan = spoolLock.withLock { _ in box.spool.plan(limit: batchLimit) }
-            guard !plan.isEmpty, let records = try? box.spool.read(plan) else {
-                _ = wake.wait(timeout: .now() + 0.2)
-                continue
+            // Persist the acknowledged mark now and then, outside the lock (a stale mark is safe).
+            if durable > persisted, DispatchTime.now().uptimeNanoseconds - lastPersist.uptimeNanoseconds > 200_000_000 {
+                let mark = durable
+                try? box.spool.persistAcknowledged()
+                persisted = mark
+                lastPersist = DispatchTime.now()
             }
-            let batch = (first: plan.first, records: records)
-            if fd < 0 {
-                do {
-                    fd = try UnixSocket.connect(socketPath)
-                    var tv = timeval(tv_sec: 2, tv_usec: 0)
-                    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-                } catch {
-                    status.withLock { $0 = "audit writer unreachable: \(error.description)" }
-                    _ = wake.wait(timeout: .now() + 0.1)
+            // Records nobody waits for are sent in batches, at most `linger` late.
+            let due = urgent.load(ordering: .acquiring)
+                || Double(DispatchTime.now().uptimeNanoseconds - lastSend.uptimeNanoseconds) / 1e9 >= linger
+            if inflight < window && due {
+                // Only the plan is taken under the lock; reading the bytes does not hold up decisions.
+                urgent.store(false, ordering: .releasing)
+                let plan = spoolLock.withLock { _ in box.spool.plan(after: sentThrough, limit: batchLimit) }
+                if plan.isEmpty { lastSend = DispatchTime.now() }
+                if !plan.isEmpty {
+                    if fd < 0 {
+                        do {
+                            fd = try UnixSocket.connect(socketPath)
+                            var tv = timeval(tv_sec: 2, tv_usec: 0)
+                            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+                        } catch {
+                            disconnect("audit writer unreachable: \(error.description)")
+                            _ = wake.wait(timeout: .now() + 0.1)
+                            continue
+                        }
+                    }
+                    guard let records = try? box.spool.read(plan) else {
+                        disconnect("cannot read the audit spool")
+                        _ = wake.wait(timeout: .now() + 0.1)
+                        continue
+                    }
+                    let append = Pramagent_V1_AuditAppend.with {
+                        $0.producerID = producerID
+                        $0.firstProducerSeq = plan.first
+                        $0.records = records.map { Data($0) }
+                    }
+                    guard let frame = try? Framing.frame(append), RawIO.writeAll(fd, frame) else {
+                        disconnect("lost the connection to the audit writer")
+                        continue
+                    }
+                    sentThrough = plan.first + UInt64(records.count) - 1
+                    inflight += 1
+                    lastSend = DispatchTime.now()
                     continue
                 }
             }
-            let append = Pramagent_V1_AuditAppend.with {
-                $0.producerID = producerID
-                $0.firstProducerSeq = batch.first
-                $0.records = batch.records.map { Data($0) }
-            }
-            guard let frame = try? Framing.frame(append), RawIO.writeAll(fd, frame),
-                  let ack = RawIO.readFrame(fd, &buffer).flatMap({ try? Pramagent_V1_AuditAck(serializedBytes: $0) }) else {
-                status.withLock { $0 = "lost the connection to the audit writer" }
-                close(fd)
-                fd = -1
-                _ = wake.wait(timeout: .now() + 0.05)
+            if inflight > 0 {
+                guard let ack = RawIO.readFrame(fd, &buffer).flatMap({ try? Pramagent_V1_AuditAck(serializedBytes: $0) }) else {
+                    disconnect("lost the connection to the audit writer")
+                    _ = wake.wait(timeout: .now() + 0.05)
+                    continue
+                }
+                inflight -= 1
+                if ack.durableProducerSeq > durable {
+                    spoolLock.withLock { _ in try? box.spool.acknowledge(through: ack.durableProducerSeq) }
+                    durableSeq.store(ack.durableProducerSeq, ordering: .releasing)
+                    fire()
+                }
+                status.withLock { $0 = ack.error }
+                if !ack.error.isEmpty {
+                    // The writer cannot make records durable: resend from the last durable one, later.
+                    disconnect(ack.error)
+                    _ = wake.wait(timeout: .now() + 0.1)
+                }
                 continue
             }
-            if ack.durableProducerSeq > durable {
-                spoolLock.withLock { _ in try? box.spool.acknowledge(through: ack.durableProducerSeq) }
-                durableSeq.store(ack.durableProducerSeq, ordering: .releasing)
-                fire()
-            }
-            status.withLock { $0 = ack.error }
-            if !ack.error.isEmpty { _ = wake.wait(timeout: .now() + 0.1) }
+            _ = wake.wait(timeout: .now() + linger)
         }
         if fd >= 0 { close(fd) }
+        try? box.spool.persistAcknowledged()
         finished.signal()
     }
 }

@@ -55,7 +55,7 @@ public final class AuditSpool {
         fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw Failure.io("cannot open \(path): \(String(cString: strerror(errno)))") }
         try scan()
-        try writeAck()
+        try persistAcknowledged()
     }
 
     deinit { close(fd) }
@@ -82,7 +82,9 @@ public final class AuditSpool {
         nextSeq = maxSeq + 1
     }
 
-    private func writeAck() throws {
+    /// Writes the acknowledged mark to `PATH.ack` (atomically, by rename). A mark older than the
+    /// truth only causes resends, which the writer ignores, so it may be written lazily.
+    public func persistAcknowledged() throws {
         let tmp = path + ".ack.tmp"
         do {
             try "\(producerID) \(acknowledged)\n".write(toFile: tmp, atomically: false, encoding: .utf8)
@@ -126,10 +128,16 @@ public final class AuditSpool {
         return first
     }
 
-    /// Where the oldest unacknowledged records are (at most `limit`); read them with `read(_:)`.
-    public func plan(limit: Int) -> Plan {
-        let slice = index[indexStart..<min(index.count, indexStart + limit)]
-        return Plan(first: slice.first?.seq ?? acknowledged + 1, entries: slice.map { ($0.offset, $0.length) })
+    /// Where the unacknowledged records after `after` are (at most `limit`); read them with `read(_:)`.
+    public func plan(after: UInt64 = 0, limit: Int) -> Plan {
+        var start = indexStart
+        if start < index.count, after >= index[start].seq {
+            // Sequence numbers in the index are consecutive.
+            start += Int(after - index[start].seq) + 1
+        }
+        start = min(start, index.count)
+        let slice = index[start..<min(index.count, start + limit)]
+        return Plan(first: slice.first?.seq ?? max(after, acknowledged) + 1, entries: slice.map { ($0.offset, $0.length) })
     }
 
     /// Reads planned records. Safe without the caller's lock: unacknowledged bytes never move.
@@ -148,7 +156,9 @@ public final class AuditSpool {
         return (p.first, try read(p))
     }
 
-    /// The writer made everything through `seq` durable: forget those records.
+    /// The writer made everything through `seq` durable: forget those records. The mark is
+    /// persisted by `persistAcknowledged()` (the delivery calls it now and then), and always
+    /// before the file is emptied, so sequence numbers are never reused.
     public func acknowledge(through seq: UInt64) throws {
         guard seq > acknowledged else { return }
         acknowledged = min(seq, nextSeq - 1)
@@ -156,11 +166,13 @@ public final class AuditSpool {
         if indexStart == index.count {
             index.removeAll(keepingCapacity: true)
             indexStart = 0
-            if end >= AuditSpool.compactAt, ftruncate(fd, 0) == 0 { end = 0 }
+            if end >= AuditSpool.compactAt {
+                try persistAcknowledged()
+                if ftruncate(fd, 0) == 0 { end = 0 }
+            }
         } else if indexStart > 4_096 {
             index.removeFirst(indexStart)
             indexStart = 0
         }
-        try writeAck()
     }
 }

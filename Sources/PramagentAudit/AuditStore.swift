@@ -94,6 +94,9 @@ public final class AuditStore {
         headSeq = seq
         headHash = hash
         durable = marks
-        return Dictionary(uniqueKeysWithValues: batches.map { ($0.producer, marks[$0.producer] ?? 0) })
+        // One producer may have several batches in one commit (pipelined sends).
+        var result: [String: UInt64] = [:]
+        for batch in batches { result[batch.producer] = marks[batch.producer] ?? 0 }
+        return result
     }
 }

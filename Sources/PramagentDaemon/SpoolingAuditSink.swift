@@ -35,7 +35,9 @@ public final class SpoolingAuditSink: AuditSink {
             $0.sideEffect = event.sideEffect?.rawValue ?? ""
         }
         guard let bytes: [UInt8] = try? record.serializedBytes() else { return .unavailable("record cannot be encoded") }
-        guard let seq = delivery.enqueue(bytes) else {
+        // Someone waits for write-class ALLOWs to be durable: send those at once.
+        let urgent = event.verdict == .allow && (event.sideEffect.map { $0 >= .write } ?? false)
+        guard let seq = delivery.enqueue(bytes, urgent: urgent) else {
             return .unavailable("the audit spool is full or failing (\(delivery.pendingCount) records wait for the audit writer)")
         }
         return .spooled(seq)

@@ -69,6 +69,17 @@ struct AuditChainTests {
         #expect(try AuditVerifier.verify(path: path).ok)
     }
 
+    @Test("several batches of one producer in one commit (pipelined sends)")
+    func batchesOfOneProducer() throws {
+        let (path, store) = try makeDatabase(2)
+        let marks = try store.append([AuditStore.Batch(producer: "p1", firstProducerSeq: 3, records: [[3], [4]]),
+                                      AuditStore.Batch(producer: "p1", firstProducerSeq: 5, records: [[5]]),
+                                      AuditStore.Batch(producer: "p2", firstProducerSeq: 1, records: [[1]])])
+        #expect(marks == ["p1": 5, "p2": 1])
+        #expect(store.headSeq == 6)
+        #expect(try AuditVerifier.verify(path: path).ok)
+    }
+
     @Test("a changed byte is found at its row")
     func changedByte() throws {
         let (path, _) = try makeDatabase(20)

@@ -103,6 +103,11 @@ struct AuditDeliveryTests {
         #expect(try spool.pending(limit: 10).records == (1...4).map(record))
         try spool.acknowledge(through: 4)
         #expect(spool.pendingCount == 0)
+        // The mark is persisted lazily: before that, a restart resends (the writer ignores repeats).
+        let early = try AuditSpool(path: path)
+        #expect(early.pendingCount == 4)
+        #expect(early.nextSeq == 5)
+        try spool.persistAcknowledged()
         let reopened = try AuditSpool(path: path)
         #expect(reopened.nextSeq == 5)
         #expect(reopened.pendingCount == 0)
