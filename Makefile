@@ -9,14 +9,9 @@ STATEDIR ?= $(RUNDIR)/state
 endif
 
 .PHONY: run build test bench check-proto
-## Install system packages if needed, build (release) and run pramagentd in the foreground.
+## Install system packages if needed, build (release) and run pramagent-auditd + pramagentd on $(POLICIES).
 run:
-	scripts/bootstrap
-	swift build -c release --product pramagentd
-	swift build -c release --product pramagentctl
-	@echo "pramagentd: decision socket $(RUNDIR)/decision.sock, admin socket $(RUNDIR)/admin.sock, policies $(POLICIES)"
-	exec .build/release/pramagentd --socket $(RUNDIR)/decision.sock --admin-socket $(RUNDIR)/admin.sock \
-		--policies $(POLICIES) --state-dir $(STATEDIR)
+	RUNDIR=$(RUNDIR) STATEDIR=$(STATEDIR) scripts/run $(POLICIES)
 
 build:
 	swift build -c release
