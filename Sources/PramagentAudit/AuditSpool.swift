@@ -7,11 +7,13 @@ import Glibc
 /// The producer side of the audit trail: records wait in an append-only file until the audit
 /// writer acknowledges them as durable, and survive restarts of either process.
 ///
-/// `PATH` holds the records as `[u32 BE length][u64 BE seq][record]`, appended with one
-/// `write(2)` per call (a killed process loses nothing it returned from `enqueue`);
+/// `PATH` holds the records as `[u32 BE length][u64 BE seq][record]`, followed by zeros. Records
+/// are copied into a shared memory mapping of the file (no system call per record; the pages
+/// belong to the kernel, so a killed process loses nothing it returned from `enqueue`); the
+/// length is stored last, so a record cut short by a crash reads as the end of the spool.
 /// `PATH.ack` holds the producer id and the highest acknowledged sequence number. When every
-/// record is acknowledged the file is emptied. A partial record at the end (a crash during a
-/// write) is cut off at open. Use from one thread at a time (the delivery serialises access).
+/// record is acknowledged the file is emptied. Use from one thread at a time (the delivery
+/// serialises access).
 public final class AuditSpool {
     public enum Failure: Error, CustomStringConvertible {
         case io(String)
@@ -37,8 +39,11 @@ public final class AuditSpool {
     private var index: [(seq: UInt64, offset: Int64, length: Int)] = []
     private var indexStart = 0
     private var end: Int64 = 0
+    private var mapping: UnsafeMutableRawPointer?
+    private var mappedSize = 0
     static let headerSize = 12
     static let compactAt: Int64 = 1 << 20
+    static let growth = 8 << 20
 
     public var pendingCount: Int { index.count - indexStart }
 
@@ -52,13 +57,34 @@ public final class AuditSpool {
         } else {
             producerID = "pramagentd-" + secureRandomBytes(8).hexString
         }
-        fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw Failure.io("cannot open \(path): \(String(cString: strerror(errno)))") }
         try scan()
         try persistAcknowledged()
     }
 
-    deinit { close(fd) }
+    deinit {
+        if let mapping { munmap(mapping, mappedSize) }
+        close(fd)
+    }
+
+    /// Makes the file (and its mapping) at least `size` bytes long.
+    private func ensureMapped(_ size: Int) throws {
+        if size <= mappedSize, mapping != nil { return }
+        let newSize = ((size / AuditSpool.growth) + 1) * AuditSpool.growth
+        if let mapping { munmap(mapping, mappedSize) }
+        mapping = nil
+        var info = stat()
+        fstat(fd, &info)
+        if Int(info.st_size) < newSize, ftruncate(fd, off_t(newSize)) != 0 {
+            throw Failure.io("cannot grow \(path): \(String(cString: strerror(errno)))")
+        }
+        guard let p = mmap(nil, newSize, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), p != MAP_FAILED else {
+            throw Failure.io("cannot map \(path): \(String(cString: strerror(errno)))")
+        }
+        mapping = p
+        mappedSize = newSize
+    }
 
     /// Rebuilds the index from the file and cuts off a partial record at its end.
     private func scan() throws {
@@ -69,17 +95,22 @@ public final class AuditSpool {
             let n = header.withUnsafeMutableBytes { pread(fd, $0.baseAddress, AuditSpool.headerSize, off_t(offset)) }
             if n < AuditSpool.headerSize { break }
             let length = Int(header[0]) << 24 | Int(header[1]) << 16 | Int(header[2]) << 8 | Int(header[3])
+            if length == 0 { break } // the end (or a record whose length was never stored)
             var seq: UInt64 = 0
             for i in 4..<12 { seq = seq << 8 | UInt64(header[i]) }
+            guard seq > maxSeq || seq <= acknowledged else { break }
             var probe: UInt8 = 0
-            if length > 0, pread(fd, &probe, 1, off_t(offset + Int64(AuditSpool.headerSize + length - 1))) != 1 { break }
+            if pread(fd, &probe, 1, off_t(offset + Int64(AuditSpool.headerSize + length - 1))) != 1 { break }
             if seq > acknowledged { index.append((seq, offset + Int64(AuditSpool.headerSize), length)) }
             maxSeq = max(maxSeq, seq)
             offset += Int64(AuditSpool.headerSize + length)
         }
-        if ftruncate(fd, off_t(offset)) != 0 { throw Failure.io("cannot truncate \(path): \(String(cString: strerror(errno)))") }
         end = offset
         nextSeq = maxSeq + 1
+        // Clear whatever a crash left half-written after the last whole record.
+        try ensureMapped(Int(end) + AuditSpool.headerSize)
+        let stale = min(mappedSize - Int(end), 1 << 16)
+        memset(mapping! + Int(end), 0, stale)
     }
 
     /// Writes the acknowledged mark to `PATH.ack` (atomically, by rename). A mark older than the
@@ -98,34 +129,29 @@ public final class AuditSpool {
     public func enqueue(_ records: [[UInt8]]) throws -> UInt64? {
         guard pendingCount + records.count <= capacity else { return nil }
         let first = nextSeq
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(records.reduce(0) { $0 + $1.count + AuditSpool.headerSize })
-        var entries: [(UInt64, Int64, Int)] = []
+        let total = records.reduce(0) { $0 + $1.count + AuditSpool.headerSize }
+        try ensureMapped(Int(end) + total + AuditSpool.headerSize)
         var offset = end
         for (i, record) in records.enumerated() {
             let seq = first + UInt64(i)
-            let n = UInt32(record.count)
-            buffer += [UInt8(n >> 24), UInt8((n >> 16) & 0xFF), UInt8((n >> 8) & 0xFF), UInt8(n & 0xFF)]
-            for shift in stride(from: 56, through: 0, by: -8) { buffer.append(UInt8((seq >> UInt64(shift)) & 0xFF)) }
-            buffer += record
-            entries.append((seq, offset + Int64(AuditSpool.headerSize), record.count))
+            let base = mapping! + Int(offset)
+            var beSeq = seq.bigEndian
+            withUnsafeBytes(of: &beSeq) { base.advanced(by: 4).copyMemory(from: $0.baseAddress!, byteCount: 8) }
+            record.withUnsafeBytes { if $0.count > 0 { base.advanced(by: AuditSpool.headerSize).copyMemory(from: $0.baseAddress!, byteCount: $0.count) } }
+            // The length goes in last: until it is there, the record does not exist.
+            AuditSpool.commit(base, length: UInt32(record.count))
+            index.append((seq: seq, offset: offset + Int64(AuditSpool.headerSize), length: record.count))
             offset += Int64(AuditSpool.headerSize + record.count)
         }
-        var written = 0
-        while written < buffer.count {
-            let n = buffer.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else {
-                // Cut off whatever part was written, so the file stays a sequence of whole records.
-                _ = ftruncate(fd, off_t(end))
-                throw Failure.io("cannot append to \(path): \(String(cString: strerror(errno)))")
-            }
-            written += n
-        }
         end = offset
-        index += entries.map { (seq: $0.0, offset: $0.1, length: $0.2) }
         nextSeq = first + UInt64(records.count)
         return first
+    }
+
+    @inline(never)
+    private static func commit(_ base: UnsafeMutableRawPointer, length: UInt32) {
+        var be = length.bigEndian
+        withUnsafeBytes(of: &be) { base.copyMemory(from: $0.baseAddress!, byteCount: 4) }
     }
 
     /// Where the unacknowledged records after `after` are (at most `limit`); read them with `read(_:)`.
@@ -168,7 +194,11 @@ public final class AuditSpool {
             indexStart = 0
             if end >= AuditSpool.compactAt {
                 try persistAcknowledged()
+                if let mapping { munmap(mapping, mappedSize) }
+                mapping = nil
+                mappedSize = 0
                 if ftruncate(fd, 0) == 0 { end = 0 }
+                try ensureMapped(AuditSpool.headerSize)
             }
         } else if indexStart > 4_096 {
             index.removeFirst(indexStart)
