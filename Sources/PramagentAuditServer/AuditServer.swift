@@ -58,7 +58,8 @@ public final class AuditServer: Sendable {
                         let sync = channel.pipeline.syncOperations
                         guard self.admits(peer) else {
                             logger.warning("audit peer refused", metadata: ["uid": "\(peer.uid)", "gid": "\(peer.gid)", "pid": "\(peer.pid)"])
-                            try sync.addHandler(RefusingAuditPeer())
+                            let refusal = Pramagent_V1_AuditAck.with { $0.error = "peer_not_allowed: this uid/gid may not write audit records" }
+                            try sync.addHandler(FarewellHandler(frame: try Framing.frame(refusal)))
                             return
                         }
                         try sync.addHandler(BackPressureHandler())
@@ -82,21 +83,6 @@ public final class AuditServer: Sendable {
         unlink(configuration.socketPath)
         try? await group.shutdownGracefully()
     }
-}
-
-/// Sends one error and closes: the peer is not allowed to write audit records.
-final class RefusingAuditPeer: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
-
-    func channelActive(context: ChannelHandlerContext) {
-        var buffer = context.channel.allocator.buffer(capacity: 64)
-        try? Framing.write(Pramagent_V1_AuditAck.with { $0.error = "peer_not_allowed: this uid/gid may not write audit records" }, to: &buffer)
-        let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
 }
 
 /// Decodes `AuditAppend` frames, hands them to the committer, answers with `AuditAck`s in order.

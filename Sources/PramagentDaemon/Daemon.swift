@@ -72,7 +72,8 @@ public final class Daemon: Sendable {
                     logger.warning("connection refused", metadata: ["code": "\(code.rawValue)", "socket": "\(role.rawValue)"])
                     let message = code == .shuttingDown ? "the daemon is shutting down" : "connection limit of \(limit) reached"
                     return channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(RefusingHandler(code: code, message: message))
+                        let frame = try Framing.frame(Pramagent_V1_Response.error(code, message))
+                        try channel.pipeline.syncOperations.addHandler(FarewellHandler(frame: frame))
                     }
                 }
                 return channel.peerCredentials()

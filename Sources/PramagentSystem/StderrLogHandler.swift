@@ -46,4 +46,14 @@ public struct StderrLogHandler: LogHandler {
         let needsQuotes = s.isEmpty || s.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" || $0.isNewline })
         return needsQuotes ? JSONValue.quoted(s) : s
     }
+
+    /// Routes every logger of the process to stderr at `level` (a name such as "info").
+    public static func bootstrap(level name: String) {
+        let level = Logger.Level(rawValue: name) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StderrLogHandler(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
 }

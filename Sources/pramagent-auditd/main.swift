@@ -35,12 +35,7 @@ struct AuditDaemonCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StderrLogHandler(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        StderrLogHandler.bootstrap(level: logLevel)
         let logger = Logger(label: "pramagent-auditd")
         signal(SIGPIPE, SIG_IGN)
         var config = AuditServerConfiguration()

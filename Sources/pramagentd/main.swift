@@ -81,12 +81,7 @@ struct PramagentDaemonCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StderrLogHandler(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        StderrLogHandler.bootstrap(level: logLevel)
         let logger = Logger(label: "pramagentd")
         var config = DaemonConfiguration()
         config.decisionSocket = socket
