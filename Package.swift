@@ -76,6 +76,7 @@ let package = Package(
         // pramagentctl's commands, as a library so tests can drive them.
         .target(name: "PramagentCLI", dependencies: [
             "PramagentClient", "PramagentPolicy", "PramagentDecision", "PramagentWire", "JSONSchema", "PramagentAudit", "PramagentSystem",
+            "PramagentDaemon",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "pramagentd", dependencies: [

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import PramagentAudit
+import PramagentDaemon
 import PramagentDecision
 import PramagentPolicy
 import PramagentWire
@@ -80,6 +82,8 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Also measure the echo-server floor and report what the daemon adds.") var floor = false
     @Flag(name: .customLong("in-process"), help: "Measure the pipeline in process instead of through the socket.") var inProcess = false
     @Option(help: "Policy directory for --in-process.") var policies = "policies"
+    @Option(name: .customLong("audit-spool"), help: "With --in-process: also spool every decision's audit record in this directory (no writer).")
+    var auditSpool: String?
     @Flag(help: "Print JSON lines instead of a table.") var json = false
 
     func validate() throws {
@@ -212,7 +216,20 @@ struct BenchCommand: ParsableCommand {
             printError("\(error)")
             throw ExitCode(1)
         }
-        let engine = DecisionEngine(snapshot: snapshot)
+        var sink: any AuditSink = DiscardingAuditSink()
+        var delivery: AuditDelivery? = nil
+        if let auditSpool {
+            let spool = try AuditSpool(path: auditSpool + "/bench-\(getpid()).spool", capacity: 100_000_000)
+            let d = AuditDelivery(spool: spool, socketPath: auditSpool + "/nobody-listens.sock")
+            d.start()
+            delivery = d
+            sink = SpoolingAuditSink(delivery: d)
+        }
+        defer {
+            delivery?.stop()
+            if let auditSpool { unlink(auditSpool + "/bench-\(getpid()).spool"); unlink(auditSpool + "/bench-\(getpid()).spool.ack") }
+        }
+        let engine = DecisionEngine(snapshot: snapshot, audit: sink)
         let caller = CallerIdentity(uid: 0, gid: 0, pid: getpid())
         let requests = [ToolCallRequest(tenant: tenant, session: "bench", tool: tool, argumentsJSON: args),
                         ToolCallRequest(tenant: tenant, session: "bench", tool: tool, argumentsJSON: blockedArgs)]
