@@ -16,9 +16,9 @@ struct AuditVerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Recompute the whole hash chain and name the first bad row.",
         discussion: """
-        Streams the rows (constant memory). Detects changed, deleted, inserted and reordered rows;
-        with --head SEQ:HASH (a head published earlier, e.g. from `audit head`) also a truncated or
-        rewritten tail. Exit status: 0 when the chain verifies, 1 when it does not, 2 when the
+        Streams the rows (constant memory). Detects changed, deleted, inserted and reordered rows; \
+        with --head SEQ:HASH (a head published earlier, e.g. from `audit head`) also a truncated or \
+        rewritten tail. Exit status: 0 when the chain verifies, 1 when it does not, 2 when the \
         database cannot be read.
         """)
 

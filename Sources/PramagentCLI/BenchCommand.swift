@@ -58,12 +58,12 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Load generator: latency percentiles and decisions/s against pramagentd (or in process).",
         discussion: """
-        Closed loop: each connection keeps --depth requests in flight for --duration seconds (after
-        --warmup seconds that are not counted). A --mix fraction of the calls are well-formed and must be
-        ALLOWed; the rest break the schema and must be BLOCKed; every 64th answer is checked ("wrong").
-        --floor first measures a minimal echo server over the same kind of socket with the same load,
-        so the figure that matters on a noisy machine is what the daemon adds over that floor.
-        --in-process measures the decision pipeline alone (no socket) on the bundle in --policies.
+        Closed loop: each connection keeps --depth requests in flight for --duration seconds (after \
+        --warmup seconds that are not counted). A --mix fraction of the calls are well-formed and must be \
+        ALLOWed; the rest break the schema and must be BLOCKed; every 64th answer is checked ("wrong"). \
+        --floor first measures a minimal echo server over the same kind of socket with the same load, \
+        so the figure that matters on a noisy machine is what the daemon adds over that floor. \
+        --in-process measures the decision pipeline alone (no socket) on the bundle in --policies. \
         Defaults target the shipped policy's lookup_customer tool (read, 5-property schema).
         """)
 

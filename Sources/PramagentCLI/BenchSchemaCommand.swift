@@ -8,8 +8,8 @@ struct BenchSchemaCommand: ParsableCommand {
         commandName: "bench-schema",
         abstract: "Benchmark the JSON Schema validator in process (parse included) on a schema and instance.",
         discussion: """
-        Without arguments it runs the two reference cases in Benchmarks/schema: the send_payment
-        arguments, and a 5 KiB order with nested arrays against a 52-keyword schema. Compare with
+        Without arguments it runs the two reference cases in Benchmarks/schema: the send_payment \
+        arguments, and a 5 KiB order with nested arrays against a 52-keyword schema. Compare with \
         python3 Benchmarks/schema/bench_python_jsonschema.py in the same run.
         """)
 

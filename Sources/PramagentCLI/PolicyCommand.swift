@@ -38,7 +38,7 @@ struct PolicyTestCommand: ParsableCommand {
         commandName: "test",
         abstract: "Run the YAML test cases in DIR/tests (or --tests) against the bundle in DIR.",
         discussion: """
-        Each case gives a caller, one or more requests, and the expected verdict and reason codes.
+        Each case gives a caller, one or more requests, and the expected verdict and reason codes. \
         Cases run in process on a fresh engine each (no daemon needed). Exit status: 0 when all pass.
         """)
 

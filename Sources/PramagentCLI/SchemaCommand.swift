@@ -15,13 +15,16 @@ struct SchemaValidateCommand: ParsableCommand {
         abstract: "Validate JSON instances against a Draft 2020-12 schema.",
         discussion: """
         File mode: pramagentctl schema validate SCHEMA.json INSTANCE.json...
-          prints valid/invalid per instance with every error; exit 0 when all are valid, 1 when any is
-          invalid, 2 when the schema or an instance cannot be read, parsed or compiled.
+        Prints valid/invalid per instance with every error. Exit 0 when all are valid, 1 when \
+        any is invalid, 2 when the schema or an instance cannot be read, parsed or compiled.
+
         Batch mode: pramagentctl schema validate --batch
-          reads JSON lines {"schema": ..., "instance": ...} on stdin and writes one JSON line per input:
-          {"valid": bool, "errors": [basic-output units]}, or {"error": "..."} for a bad line (the batch
-          goes on). Exit 0 unless stdin cannot be read.
-        References resolve only to the shipped meta-schemas and to --remote mappings; nothing is fetched.
+        Reads JSON lines {"schema": ..., "instance": ...} on stdin and writes one JSON line per \
+        input: {"valid": bool, "errors": [basic-output units]}, or {"error": "..."} for a bad \
+        line (the batch goes on). Exit 0 unless stdin cannot be read.
+
+        References resolve only to the shipped meta-schemas and to --remote mappings; nothing \
+        is fetched.
         """)
 
     @Flag(help: "Read {\"schema\",\"instance\"} JSON lines on stdin.") var batch = false

@@ -13,11 +13,11 @@ struct AuditDaemonCommand: AsyncParsableCommand {
         commandName: "pramagent-auditd",
         abstract: "The pramagent audit writer: the only writer of the hash-chained audit database.",
         discussion: """
-        Accepts AuditAppend batches (proto/pramagent/v1/audit.proto, same framing as the decision
-        socket) from its own uid and the uids/gids given with --allow-uid/--allow-gid (peer
-        credentials); anyone else is refused and logged. Each batch is answered with an AuditAck
-        once its records are durable (SQLite WAL, synchronous=FULL, one transaction for all
-        batches queued meanwhile). Records resent after a crash are stored once. SIGTERM commits
+        Accepts AuditAppend batches (proto/pramagent/v1/audit.proto, same framing as the decision \
+        socket) from its own uid and the uids/gids given with --allow-uid/--allow-gid (peer \
+        credentials); anyone else is refused and logged. Each batch is answered with an AuditAck \
+        once its records are durable (SQLite WAL, synchronous=FULL, one transaction for all \
+        batches queued meanwhile). Records resent after a crash are stored once. SIGTERM commits \
         what is queued and exits 0. Verify a database with `pramagentctl audit verify DB`.
         """)
 

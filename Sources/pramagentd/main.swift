@@ -16,12 +16,12 @@ struct PramagentDaemonCommand: AsyncParsableCommand {
         commandName: "pramagentd",
         abstract: "The pramagent decision daemon: answers ALLOW, BLOCK or ESCALATE for agent tool calls.",
         discussion: """
-        Agents connect to the decision socket and send length-prefixed pramagent.v1.Request messages
-        (see docs/protocol.md). Operators use the admin socket (pramagentctl status / reload).
+        Agents connect to the decision socket and send length-prefixed pramagent.v1.Request messages \
+        (see docs/protocol.md). Operators use the admin socket (pramagentctl status / reload). \
         Callers are identified by their unix peer credentials, never by what they claim.
 
-        Signals: SIGHUP reloads the policy directory (a bundle that fails to compile is rejected and the
-        previous one keeps serving); SIGTERM and SIGINT stop accepting, answer what was already received,
+        Signals: SIGHUP reloads the policy directory (a bundle that fails to compile is rejected and the \
+        previous one keeps serving); SIGTERM and SIGINT stop accepting, answer what was already received, \
         and exit 0.
         """)
 
