@@ -25,8 +25,14 @@ public final class AuditStore {
 
     public init(path: String) throws {
         database = try SQLiteDatabase(path: path, readOnly: false)
+        // SQLite quietly opens a file it cannot write read-only: refuse, the writer must write.
+        if sqlite3_db_readonly(database.handle, "main") == 1 {
+            throw SQLiteError(code: SQLITE_READONLY, message: "\(path) is read-only; the audit writer needs to write it")
+        }
         let mode = try database.prepare("PRAGMA journal_mode=WAL")
-        _ = try mode.step()
+        guard try mode.step(), mode.text(0).lowercased() == "wal" else {
+            throw SQLiteError(code: SQLITE_CANTOPEN, message: "\(path) cannot use write-ahead logging (read-only or unsupported file system)")
+        }
         try database.exec("PRAGMA synchronous=FULL")
         try database.exec("""
             CREATE TABLE IF NOT EXISTS audit (

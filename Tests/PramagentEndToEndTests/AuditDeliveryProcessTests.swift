@@ -19,9 +19,14 @@ final class AuditdProcess {
         }
         throw TestFailure("pramagent-auditd did not start")
     }
+    /// SIGTERM, then wait (SIGKILL after 20 s, so a stuck writer fails the test instead of hanging it).
     func stop() -> Int32 {
-        kill(process.processIdentifier, SIGTERM)
+        let pid = process.processIdentifier
+        kill(pid, SIGTERM)
+        let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 20, execute: watchdog)
         process.waitUntilExit()
+        watchdog.cancel()
         return process.terminationStatus
     }
     deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }

@@ -51,7 +51,7 @@ struct AuditFaultTests {
         // Read-only database: the writer refuses to start on it, and says so; decisions fail closed.
         #expect(writer.stop() == 0)
         try mount(["-o", "remount,ro", disk])
-        let refused = try run(Paths.buildDirectory + "/pramagent-auditd", ["--db", disk + "/audit.db", "--socket", ws.path + "/audit.sock"])
+        let refused = try run(Paths.buildDirectory + "/pramagent-auditd", ["--db", disk + "/audit.db", "--socket", ws.path + "/audit.sock"], timeout: 10)
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("cannot start"))
         #expect(try until(c, .block, tries: 100, &allowed, "ro"))

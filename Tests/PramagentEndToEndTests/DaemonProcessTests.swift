@@ -37,9 +37,14 @@ final class DaemonProcess {
 
     func signal(_ s: Int32) { kill(process.processIdentifier, s) }
 
+    /// SIGTERM, then wait (SIGKILL after 20 s, so a stuck daemon fails the test instead of hanging it).
     func stop() -> Int32 {
         signal(SIGTERM)
+        let pid = process.processIdentifier
+        let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 20, execute: watchdog)
         process.waitUntilExit()
+        watchdog.cancel()
         return process.terminationStatus
     }
 
