@@ -98,7 +98,7 @@ let package = Package(
         .testTarget(name: "PramagentAuditTests", dependencies: [
             "PramagentAudit", "PramagentAuditServer", "PramagentWire", "PramagentCrypto", "PramagentSystem",
         ]),
-        .testTarget(name: "PramagentDecisionTests", dependencies: ["PramagentDecision", "PramagentPolicy"]),
+        .testTarget(name: "PramagentDecisionTests", dependencies: ["PramagentDecision", "PramagentPolicy", "JSONSchema"]),
         .testTarget(name: "PramagentEndToEndTests", dependencies: [
             "PramagentClient", "PramagentDaemon", "PramagentWire", "PramagentCLI", "PramagentSystem", "PramagentAudit",
         ]),

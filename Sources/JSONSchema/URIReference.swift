@@ -36,8 +36,6 @@ struct URIReference: Sendable, Hashable {
         return s.utf8.allSatisfy { isAlpha($0) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2B || $0 == 0x2D || $0 == 0x2E }
     }
 
-    var isAbsolute: Bool { scheme != nil }
-
     var text: String {
         var out = ""
         if let scheme { out += scheme + ":" }

@@ -5,10 +5,6 @@ enum FileHandleOutput {
     static func stderr(_ text: String) {
         FileHandle.standardError.write(Data(text.utf8))
     }
-
-    static func stdout(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
-    }
 }
 
 /// A minimal JSON writer for CLI output (keys in the given order).

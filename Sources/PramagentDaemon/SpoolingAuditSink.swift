@@ -28,7 +28,7 @@ public final class SpoolingAuditSink: AuditSink {
             $0.tool = event.request.tool
             $0.operation = event.request.operation
             $0.argumentsSha256 = Data(SHA256.hash(event.request.argumentsJSON))
-            $0.argumentsRedacted = SpoolingAuditSink.redact(event.request.argumentsJSON)
+            $0.argumentsRedacted = event.arguments.map(SpoolingAuditSink.redact) ?? ""
             $0.verdict = event.verdict.wire
             $0.reasonCodes = event.reasons.map(\.code.rawValue)
             $0.policyVersion = event.policyVersion
@@ -65,9 +65,8 @@ public final class SpoolingAuditSink: AuditSink {
     }
 
     /// The arguments with every string replaced by its length (numbers, booleans and keys kept),
-    /// capped at `redactedLimit` bytes; empty when they are not JSON.
-    static func redact(_ json: String) -> String {
-        guard let value = try? JSONParser(limits: .arguments).parse(json) else { return "" }
+    /// capped at `redactedLimit` bytes. Uses the pipeline's parse: no second parse on the hot path.
+    static func redact(_ value: JSONValue) -> String {
         func strip(_ v: JSONValue) -> JSONValue {
             switch v {
             case .string(let s): return .string("[\(s.unicodeScalars.count) chars]")

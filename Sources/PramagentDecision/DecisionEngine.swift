@@ -41,10 +41,11 @@ public final class DecisionEngine: Sendable {
         let snapshot = self.snapshot
         var decision = ToolCallDecision(verdict: .allow, reasons: [], policyVersion: snapshot?.version ?? "",
                                         decisionID: nextDecisionID(), sideEffect: nil)
-        evaluate(request, caller, snapshot, &decision)
+        let arguments = evaluate(request, caller, snapshot, &decision)
         decision.audit = audit.record(AuditEvent(decisionID: decision.decisionID, timeNanos: clock.wallNanos(), caller: caller,
-                                                 request: request, verdict: decision.verdict, reasons: decision.reasons,
-                                                 policyVersion: decision.policyVersion, sideEffect: decision.sideEffect))
+                                                 request: request, arguments: arguments, verdict: decision.verdict,
+                                                 reasons: decision.reasons, policyVersion: decision.policyVersion,
+                                                 sideEffect: decision.sideEffect))
         if case .unavailable(let why) = decision.audit {
             // No record, no decision: fail closed until the audit trail can keep records again.
             decision.failAudit("the decision cannot be recorded: \(why)")
@@ -58,15 +59,15 @@ public final class DecisionEngine: Sendable {
     }
 
     private func evaluate(_ request: ToolCallRequest, _ caller: CallerIdentity, _ snapshot: PolicySnapshot?,
-                          _ decision: inout ToolCallDecision) {
+                          _ decision: inout ToolCallDecision) -> JSONValue? {
         guard let snapshot else {
             add(&decision, .block, DecisionReason(code: .policyUnavailable, message: "no policy is loaded; every call is blocked"))
-            return
+            return nil
         }
         if request.tenant.isEmpty || request.session.isEmpty || request.tool.isEmpty {
             let missing = [("tenant", request.tenant), ("session", request.session), ("tool", request.tool)].filter { $0.1.isEmpty }.map(\.0)
             add(&decision, .block, DecisionReason(code: .invalidRequest, message: "missing \(missing.joined(separator: ", "))"))
-            return
+            return nil
         }
         // 1. Caller identity from peer credentials.
         guard snapshot.callers.mayActFor(uid: caller.uid, gid: caller.gid, tenant: request.tenant) else {
@@ -74,13 +75,13 @@ public final class DecisionEngine: Sendable {
                 ? "caller uid \(caller.uid) may not act for tenant \"\(request.tenant)\""
                 : "caller uid \(caller.uid) gid \(caller.gid) is not mapped to any tenant"
             add(&decision, .block, DecisionReason(code: .callerNotAllowed, message: who))
-            return
+            return nil
         }
         // 2. Tool lookup.
         guard let tool = snapshot.tools[request.tool] else {
             add(&decision, snapshot.defaults.unknownTool,
                 DecisionReason(code: .unknownTool, message: "tool \"\(request.tool)\" is not in the policy (default: \(snapshot.defaults.unknownTool.rawValue))"))
-            return
+            return nil
         }
         decision.sideEffect = tool.sideEffect
         // 3. Tenant and operation allow-lists.
@@ -94,8 +95,8 @@ public final class DecisionEngine: Sendable {
             add(&decision, .block, DecisionReason(code: .operationNotAllowed, message: message))
         }
         // 4. Arguments: parsed under limits, validated against the tool's schema.
-        checkArguments(request, tool, snapshot, &decision)
-        if decision.verdict == .block { return }
+        let arguments = checkArguments(request, tool, snapshot, &decision)
+        if decision.verdict == .block { return arguments }
         // 5. Tenant rate limits and quotas.
         let now = clock.monotonicSeconds()
         if let tenant = snapshot.tenants[request.tenant] {
@@ -104,11 +105,11 @@ public final class DecisionEngine: Sendable {
             case .rateLimited:
                 add(&decision, .block, DecisionReason(code: .rateLimited,
                                                       message: "tenant \"\(request.tenant)\" is over its rate of \(tenant.ratePerSecond ?? 0)/s"))
-                return
+                return arguments
             case .quotaExceeded(let calls, let window):
                 add(&decision, .block, DecisionReason(code: .quotaExceeded,
                                                       message: "tenant \"\(request.tenant)\" used its quota of \(calls) calls per \(Int(window)) s"))
-                return
+                return arguments
             }
         }
         // 5-7. Session limits, dangerous chains and the tool's own action, atomically per session.
@@ -138,6 +139,7 @@ public final class DecisionEngine: Sendable {
             add(&decision, .block, DecisionReason(code: .sessionCapacity,
                                                   message: "the daemon tracks its maximum of \(defaults.maxSessions) live sessions; new sessions are refused until some go idle"))
         }
+        return arguments
     }
 
     private func applyToolAction(_ tool: ToolPolicy, _ decision: inout ToolCallDecision) {
@@ -151,7 +153,7 @@ public final class DecisionEngine: Sendable {
     }
 
     private func checkArguments(_ request: ToolCallRequest, _ tool: ToolPolicy, _ snapshot: PolicySnapshot,
-                                _ decision: inout ToolCallDecision) {
+                                _ decision: inout ToolCallDecision) -> JSONValue? {
         let arguments: JSONValue
         do {
             let text = request.argumentsJSON.isEmpty ? "{}" : request.argumentsJSON
@@ -160,13 +162,13 @@ public final class DecisionEngine: Sendable {
             var reason = DecisionReason(code: .invalidArguments, message: "arguments_json: \(error.message) (\(error.code.rawValue))")
             reason.instancePath = error.path
             add(&decision, .block, reason)
-            return
+            return nil
         }
         guard case .object = arguments else {
             add(&decision, .block, DecisionReason(code: .invalidArguments, message: "arguments_json must be a JSON object, got \(arguments.typeName)"))
-            return
+            return nil
         }
-        guard let schema = tool.schema else { return }
+        guard let schema = tool.schema else { return arguments }
         let result = schema.validate(arguments, mode: .firstError)
         if let error = result.errors.first {
             var reason = DecisionReason(code: .schemaViolation,
@@ -176,6 +178,7 @@ public final class DecisionEngine: Sendable {
             reason.keywordLocation = error.keywordLocation
             add(&decision, .block, reason)
         }
+        return arguments
     }
 }
 

@@ -1,3 +1,4 @@
+import JSONSchema
 import PramagentPolicy
 
 /// Who is asking, from the socket's peer credentials (never from the request).
@@ -103,6 +104,8 @@ public struct AuditEvent: Sendable {
     public var timeNanos: UInt64
     public var caller: CallerIdentity
     public var request: ToolCallRequest
+    /// The arguments as the pipeline parsed them (nil when they were not reached or not JSON).
+    public var arguments: JSONValue?
     public var verdict: PolicyVerdict
     public var reasons: [DecisionReason]
     public var policyVersion: String

@@ -1,3 +1,4 @@
+import JSONSchema
 import Synchronization
 import Testing
 @testable import PramagentDecision
@@ -79,6 +80,7 @@ struct DecisionEngineTests {
         #expect(event.decisionID == d.decisionID)
         #expect(event.caller == user)
         #expect(event.request.argumentsJSON == #"{"id":3}"#)
+        #expect(event.arguments?["id"] == .number(JSONNumber(3)))
         #expect(event.policyVersion == d.policyVersion)
         #expect(event.verdict == .allow)
     }
