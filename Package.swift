@@ -56,6 +56,9 @@ let package = Package(
             "JSONSchema", "PramagentCrypto", "PramagentSystem",
             .product(name: "Yams", package: "Yams"),
         ]),
+        .systemLibrary(name: "CVectorscan", pkgConfig: "libhs", providers: [.apt(["libvectorscan-dev"])]),
+        // The rule engine: normalisation, bounded decoding, Vectorscan multi-pattern matching, PII detectors.
+        .target(name: "PramagentRules", dependencies: ["CVectorscan"]),
         // The decision pipeline: sessions, rate limits, chains, the audit seam.
         .target(name: "PramagentDecision", dependencies: ["PramagentPolicy", "JSONSchema", "PramagentCrypto"]),
         // The daemon: NIO servers on the decision and admin sockets, reload, shutdown.
@@ -98,6 +101,7 @@ let package = Package(
         .testTarget(name: "PramagentAuditTests", dependencies: [
             "PramagentAudit", "PramagentAuditServer", "PramagentWire", "PramagentCrypto", "PramagentSystem",
         ]),
+        .testTarget(name: "PramagentRulesTests", dependencies: ["PramagentRules"]),
         .testTarget(name: "PramagentDecisionTests", dependencies: ["PramagentDecision", "PramagentPolicy", "JSONSchema"]),
         .testTarget(name: "PramagentEndToEndTests", dependencies: [
             "PramagentClient", "PramagentDaemon", "PramagentWire", "PramagentCLI", "PramagentSystem", "PramagentAudit",

@@ -1,0 +1,164 @@
+/// Bounded decoding layers: base64, hex and URL-encoded runs in a text are decoded so the
+/// rules can look inside them. Every layer is linear; depth and total size are bounded by the caller.
+enum Decoders {
+    struct Segment {
+        /// Where the encoded run is in the text it was found in.
+        var range: Range<Int>
+        var layer: String
+        var decoded: [UInt8]
+    }
+
+    /// Shortest runs worth decoding (shorter ones are ordinary words and numbers).
+    static let minBase64 = 16
+    static let minHex = 16
+
+    /// Encoded runs of `text` whose decoded form is readable text, within `budget` decoded bytes.
+    static func segments(in text: [UInt8], budget: inout Int) -> [Segment] {
+        var out: [Segment] = []
+        scanRuns(text, isMember: isBase64Byte) { run in
+            // Padding only at the end: "key=value" is not one run.
+            var end = run.upperBound
+            while end < text.count && end - run.upperBound < 2 && text[end] == 0x3D { end += 1 }
+            let range = run.lowerBound..<end
+            guard run.count >= minBase64, budget > 0, let decoded = base64(text[range]), isReadable(decoded) else { return }
+            budget -= decoded.count
+            out.append(Segment(range: range, layer: "base64", decoded: decoded))
+        }
+        scanRuns(text, isMember: isHexRunByte) { range in
+            guard range.count >= minHex, budget > 0, let decoded = hex(text[range]), isReadable(decoded) else { return }
+            budget -= decoded.count
+            out.append(Segment(range: range, layer: "hex", decoded: decoded))
+        }
+        scanRuns(text, isMember: { $0 > 0x20 && $0 < 0x7F }) { range in
+            guard budget > 0, let decoded = percentDecoded(text[range]), isReadable(decoded) else { return }
+            budget -= decoded.count
+            out.append(Segment(range: range, layer: "url", decoded: decoded))
+        }
+        return out
+    }
+
+    /// Calls `body` with every maximal run of member bytes.
+    static func scanRuns(_ text: [UInt8], isMember: (UInt8) -> Bool, _ body: (Range<Int>) -> Void) {
+        var i = 0
+        let n = text.count
+        while i < n {
+            guard isMember(text[i]) else { i += 1; continue }
+            var j = i + 1
+            while j < n && isMember(text[j]) { j += 1 }
+            body(i..<j)
+            i = j
+        }
+    }
+
+    static func isBase64Byte(_ b: UInt8) -> Bool {
+        (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || b == 0x2B || b == 0x2F || b == 0x2D || b == 0x5F
+    }
+
+    static func hexValue(_ b: UInt8) -> UInt8? {
+        switch b {
+        case 0x30...0x39: return b - 0x30
+        case 0x41...0x46: return b - 0x41 + 10
+        case 0x61...0x66: return b - 0x61 + 10
+        default: return nil
+        }
+    }
+
+    /// Hex digits, plus the `\x` and `0x` prefixes and separators of escaped byte lists.
+    static func isHexRunByte(_ b: UInt8) -> Bool { hexValue(b) != nil || b == 0x5C || b == 0x78 || b == 0x2C }
+
+    /// Standard or URL-safe base64, padding optional. Nil when the run is not base64.
+    static func base64(_ run: ArraySlice<UInt8>) -> [UInt8]? {
+        var out: [UInt8] = []
+        out.reserveCapacity(run.count * 3 / 4)
+        var acc: UInt32 = 0
+        var bits = 0
+        var sawPadding = false
+        for b in run {
+            let v: UInt32
+            switch b {
+            case 0x41...0x5A: v = UInt32(b - 0x41)
+            case 0x61...0x7A: v = UInt32(b - 0x61 + 26)
+            case 0x30...0x39: v = UInt32(b - 0x30 + 52)
+            case 0x2B, 0x2D: v = 62
+            case 0x2F, 0x5F: v = 63
+            case 0x3D: sawPadding = true; continue
+            default: return nil
+            }
+            if sawPadding { return nil }
+            acc = acc << 6 | v
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                out.append(UInt8((acc >> UInt32(bits)) & 0xFF))
+            }
+        }
+        return out.isEmpty ? nil : out
+    }
+
+    /// Plain hex pairs, or `\x41\x42` / `0x41,0x42` escapes.
+    static func hex(_ run: ArraySlice<UInt8>) -> [UInt8]? {
+        var digits: [UInt8] = []
+        digits.reserveCapacity(run.count)
+        var i = run.startIndex
+        while i < run.endIndex {
+            let b = run[i]
+            if b == 0x5C || b == 0x2C { i += 1; continue } // \ ,
+            if b == 0x78, i > run.startIndex, run[i - 1] == 0x5C || run[i - 1] == 0x30 && digits.count % 2 == 1 {
+                if run[i - 1] == 0x30 { digits.removeLast() } // the 0 of 0x
+                i += 1
+                continue
+            }
+            guard let v = hexValue(b) else { return nil }
+            digits.append(v)
+            i += 1
+        }
+        guard digits.count >= 8, digits.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(digits.count / 2)
+        var k = 0
+        while k < digits.count { out.append(digits[k] << 4 | digits[k + 1]); k += 2 }
+        return out
+    }
+
+    /// Percent-decoding of a token with at least two `%HH` escapes; nil otherwise.
+    static func percentDecoded(_ token: ArraySlice<UInt8>) -> [UInt8]? {
+        var escapes = 0
+        var out: [UInt8] = []
+        out.reserveCapacity(token.count)
+        var i = token.startIndex
+        while i < token.endIndex {
+            let b = token[i]
+            if b == 0x25, i + 2 < token.endIndex, let h = hexValue(token[i + 1]), let l = hexValue(token[i + 2]) {
+                out.append(h << 4 | l)
+                escapes += 1
+                i += 3
+            } else {
+                out.append(b == 0x2B ? 0x20 : b)
+                i += 1
+            }
+        }
+        return escapes >= 2 ? out : nil
+    }
+
+    /// Decoded bytes that look like text (valid UTF-8, few control characters), so binary data
+    /// and hashes that happen to be valid base64 or hex are not scanned as text.
+    static func isReadable(_ bytes: [UInt8]) -> Bool {
+        guard bytes.count >= 4 else { return false }
+        var printable = 0
+        var letters = 0
+        for b in bytes {
+            if (b >= 0x20 && b < 0x7F) || b == 0x0A || b == 0x0D || b == 0x09 { printable += 1 }
+            if (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) { letters += 1 }
+        }
+        guard printable * 100 >= bytes.count * 95, letters * 2 >= bytes.count else { return false }
+        return String(validating: bytes, as: UTF8.self) != nil
+    }
+
+    /// ROT13 of the ASCII letters (the prose view is lower case).
+    static func rot13(_ bytes: [UInt8]) -> [UInt8] {
+        bytes.map { b in
+            if b >= 0x61 && b <= 0x7A { return (b - 0x61 + 13) % 26 + 0x61 }
+            return b
+        }
+    }
+}

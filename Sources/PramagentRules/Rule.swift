@@ -1,0 +1,84 @@
+/// How bad a finding is, in rising order.
+public enum Severity: String, Sendable, CaseIterable, Comparable, Codable {
+    case info, low, medium, high, critical
+
+    public var rank: Int { Severity.allCases.firstIndex(of: self)! }
+    public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
+}
+
+/// Which normalised form of a text a rule's patterns are matched against.
+public enum RuleView: String, Sendable, CaseIterable {
+    /// Words only: NFKC, case folding, zero-width/bidi removal, confusables, leetspeak, punctuation
+    /// turned into single spaces, spaced-out letters joined ("i g n o r e" -> "ignore").
+    /// A space in a pattern matches exactly one space; `i` and `l` match either letter.
+    case prose
+    /// NFKC, case folding, zero-width/bidi removal, confusables, whitespace runs collapsed; punctuation
+    /// kept. For attacks written in symbols (SQL, shell, paths, URLs, templates).
+    case plain
+    /// The original bytes, case-sensitive unless the pattern says `(?i)`. For secrets and identifiers.
+    case raw
+}
+
+/// One detection rule: matched by any of its patterns (Vectorscan syntax: no backreferences or
+/// lookaround, so matching stays linear in the input).
+public struct Rule: Sendable {
+    public var id: String
+    public var category: String
+    public var severity: Severity
+    public var patterns: [String]
+    public var view: RuleView
+    public var description: String
+    public var references: [String]
+    /// Texts the rule must flag, and texts it must not (run by tests and `policy check`).
+    public var positives: [String]
+    public var negatives: [String]
+    /// Placeholder used when the finding is redacted (`[SECRET]`); nil means not redactable.
+    public var placeholder: String?
+
+    public init(id: String, category: String, severity: Severity, patterns: [String], view: RuleView = .prose,
+                description: String = "", references: [String] = [], positives: [String] = [], negatives: [String] = [],
+                placeholder: String? = nil) {
+        self.id = id
+        self.category = category
+        self.severity = severity
+        self.patterns = patterns
+        self.view = view
+        self.description = description
+        self.references = references
+        self.positives = positives
+        self.negatives = negatives
+        self.placeholder = placeholder
+    }
+}
+
+/// Something a scan found. `start`/`end` are UTF-8 byte offsets into the original text (end
+/// exclusive), also when the match was in a normalised or decoded form.
+public struct Finding: Sendable, Hashable {
+    public var ruleID: String
+    public var category: String
+    public var severity: Severity
+    public var start: Int
+    public var end: Int
+    /// The decoding layers the match was found under, outermost first (`base64`, `hex`, `url`, `rot13`).
+    public var layers: [String]
+    /// Typed placeholder for redaction, when the finding is redactable.
+    public var placeholder: String?
+
+    public init(ruleID: String, category: String, severity: Severity, start: Int, end: Int, layers: [String] = [], placeholder: String? = nil) {
+        self.ruleID = ruleID
+        self.category = category
+        self.severity = severity
+        self.start = start
+        self.end = end
+        self.layers = layers
+        self.placeholder = placeholder
+    }
+}
+
+/// A rule set that cannot be compiled: which rule and pattern, and why.
+public struct RuleCompileError: Error, Sendable, CustomStringConvertible {
+    public var ruleID: String
+    public var patternIndex: Int
+    public var message: String
+    public var description: String { "rule \(ruleID), pattern \(patternIndex + 1): \(message)" }
+}

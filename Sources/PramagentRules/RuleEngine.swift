@@ -1,0 +1,212 @@
+import CVectorscan
+
+/// Bounds on one scan. Every stage is linear in the input; these bound the constants.
+public struct ScanLimits: Sendable {
+    /// Decoding layers looked inside (base64 inside URL-encoding is two).
+    public var decodeDepth = 2
+    /// Decoded bytes scanned in all, per scan, as a multiple of the input (at least 4 KiB).
+    public var decodeBudgetFactor = 2
+    /// Raw matches collected per view before the scan stops early (`truncated`).
+    public var maxMatches = 50_000
+    /// Findings reported per scan.
+    public var maxFindings = 1_000
+
+    public init() {}
+}
+
+/// What one scan found.
+public struct ScanReport: Sendable {
+    /// Findings sorted by start offset; spans are UTF-8 byte offsets into the scanned text.
+    public var findings: [Finding]
+    /// True when a limit cut the scan short (the findings are then a prefix of what there is).
+    public var truncated: Bool
+
+    public init(findings: [Finding] = [], truncated: Bool = false) {
+        self.findings = findings
+        self.truncated = truncated
+    }
+
+    /// The text with every redactable finding replaced by its placeholder (overlaps merged).
+    public func redact(_ text: [UInt8]) -> String {
+        let spans = findings.compactMap { f in f.placeholder.map { (f.start, f.end, $0) } }.sorted { $0.0 < $1.0 }
+        var out: [UInt8] = []
+        out.reserveCapacity(text.count)
+        var cursor = 0
+        for (start, end, placeholder) in spans {
+            if start >= cursor {
+                out += text[cursor..<start]
+                out += Array(placeholder.utf8)
+                cursor = end
+            } else if end > cursor {
+                cursor = end // overlapping: widen the span already replaced
+            }
+        }
+        if cursor < text.count { out += text[cursor...] }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// A compiled set of rules and PII detectors. Immutable and safe to share between threads.
+public final class RuleEngine: Sendable {
+    public let rules: [Rule]
+    public let piiKinds: Set<PIIKind>
+    public let limits: ScanLimits
+
+    private struct ViewDatabase: @unchecked Sendable {
+        let database: VectorscanDatabase
+        /// Rule index of each pattern id.
+        let ruleOfPattern: [Int]
+    }
+
+    private let prose: ViewDatabase?
+    private let plain: ViewDatabase?
+    private let raw: ViewDatabase?
+    private let scratch: ScratchPool?
+
+    /// Compiles `rules` (one database per view) and switches on `pii` detectors.
+    public init(rules: [Rule], pii: Set<PIIKind> = [], limits: ScanLimits = ScanLimits()) throws(RuleCompileError) {
+        self.rules = rules
+        self.piiKinds = pii
+        self.limits = limits
+        var databases: [VectorscanDatabase] = []
+        func build(_ view: RuleView) throws(RuleCompileError) -> ViewDatabase? {
+            var patterns: [String] = []
+            var flags: [UInt32] = []
+            var owners: [(rule: Int, pattern: Int)] = []
+            for (r, rule) in rules.enumerated() where rule.view == view {
+                for (p, pattern) in rule.patterns.enumerated() {
+                    patterns.append(view == .prose ? PatternDialect.prose(pattern) : pattern)
+                    var f = UInt32(HS_FLAG_SOM_LEFTMOST | HS_FLAG_DOTALL)
+                    if view != .raw { f |= UInt32(HS_FLAG_CASELESS) }
+                    flags.append(f)
+                    owners.append((r, p))
+                }
+            }
+            guard !patterns.isEmpty else { return nil }
+            do {
+                let db = try VectorscanDatabase(patterns: patterns, flags: flags)
+                databases.append(db)
+                return ViewDatabase(database: db, ruleOfPattern: owners.map(\.rule))
+            } catch {
+                let owner = error.index >= 0 && error.index < owners.count ? owners[error.index] : (rule: 0, pattern: 0)
+                throw RuleCompileError(ruleID: rules[owner.rule].id, patternIndex: owner.pattern, message: error.message)
+            }
+        }
+        prose = try build(.prose)
+        plain = try build(.plain)
+        raw = try build(.raw)
+        if databases.isEmpty {
+            scratch = nil
+        } else {
+            do { scratch = try ScratchPool(databases: databases) } catch {
+                throw RuleCompileError(ruleID: "", patternIndex: 0, message: error.message)
+            }
+        }
+    }
+
+    public var isEmpty: Bool { rules.isEmpty && piiKinds.isEmpty }
+
+    /// Scans a text: every view, the PII detectors, and decoded layers within the limits.
+    public func scan(_ text: String) -> ScanReport { scan(Array(text.utf8)) }
+
+    public func scan(_ bytes: [UInt8]) -> ScanReport {
+        var budget = max(4_096, bytes.count * limits.decodeBudgetFactor)
+        var truncated = false
+        var findings = scan(bytes, depth: 0, budget: &budget, truncated: &truncated)
+        findings.sort { ($0.start, $0.end, $0.ruleID) < ($1.start, $1.end, $1.ruleID) }
+        if findings.count > limits.maxFindings {
+            findings.removeLast(findings.count - limits.maxFindings)
+            truncated = true
+        }
+        return ScanReport(findings: findings, truncated: truncated)
+    }
+
+    private func scan(_ bytes: [UInt8], depth: Int, budget: inout Int, truncated: inout Bool) -> [Finding] {
+        var spans: [SpanKey: Void] = [:]
+        var order: [SpanKey] = []
+        func add(_ rule: Int, _ range: Range<Int>, _ layer: String?) {
+            guard !range.isEmpty else { return }
+            let key = SpanKey(rule: rule, start: range.lowerBound, end: range.upperBound, layer: layer)
+            if spans.updateValue((), forKey: key) == nil { order.append(key) }
+        }
+        if let scratch {
+            scratch.withScratch { s in
+                if let raw {
+                    for hit in matches(raw, bytes, s, &truncated) { add(raw.ruleOfPattern[Int(hit.id)], hit.from..<hit.to, nil) }
+                }
+                guard plain != nil || prose != nil else { return }
+                let plainView = TextNormalizer.plain(bytes)
+                if let plain {
+                    for hit in matches(plain, plainView.bytes, s, &truncated) {
+                        add(plain.ruleOfPattern[Int(hit.id)], plainView.originalSpan(hit.from, hit.to), nil)
+                    }
+                }
+                if let prose {
+                    let proseView = TextNormalizer.prose(plainView)
+                    for hit in matches(prose, proseView.bytes, s, &truncated) {
+                        add(prose.ruleOfPattern[Int(hit.id)], proseView.originalSpan(hit.from, hit.to), nil)
+                    }
+                    for hit in matches(prose, Decoders.rot13(proseView.bytes), s, &truncated) {
+                        add(prose.ruleOfPattern[Int(hit.id)], proseView.originalSpan(hit.from, hit.to), "rot13")
+                    }
+                }
+            }
+        }
+        var findings = merged(order)
+        if !piiKinds.isEmpty {
+            for (kind, range) in PIIDetectors.find(piiKinds, in: bytes) {
+                findings.append(Finding(ruleID: kind.ruleID, category: kind.category, severity: kind.severity,
+                                        start: range.lowerBound, end: range.upperBound, placeholder: kind.placeholder))
+            }
+        }
+        if depth < limits.decodeDepth {
+            for segment in Decoders.segments(in: bytes, budget: &budget) {
+                for inner in scan(segment.decoded, depth: depth + 1, budget: &budget, truncated: &truncated) {
+                    var f = inner
+                    f.start = segment.range.lowerBound
+                    f.end = segment.range.upperBound
+                    f.layers = [segment.layer] + inner.layers
+                    findings.append(f)
+                }
+            }
+        }
+        return findings
+    }
+
+    private struct SpanKey: Hashable {
+        var rule: Int
+        var start: Int
+        var end: Int
+        var layer: String?
+    }
+
+    private func matches(_ view: ViewDatabase, _ bytes: [UInt8], _ scratch: OpaquePointer, _ truncated: inout Bool) -> [(id: UInt32, from: Int, to: Int)] {
+        let collector = MatchCollector(limit: limits.maxMatches)
+        view.database.scan(bytes, scratch: scratch, into: collector)
+        if collector.truncated { truncated = true }
+        return collector.hits
+    }
+
+    /// One finding per rule and run of overlapping matches (Vectorscan reports every end offset).
+    private func merged(_ keys: [SpanKey]) -> [Finding] {
+        guard !keys.isEmpty else { return [] }
+        let sorted = keys.sorted { ($0.rule, $0.layer ?? "", $0.start, $0.end) < ($1.rule, $1.layer ?? "", $1.start, $1.end) }
+        var out: [Finding] = []
+        var current = sorted[0]
+        func emit(_ k: SpanKey) {
+            let rule = rules[k.rule]
+            out.append(Finding(ruleID: rule.id, category: rule.category, severity: rule.severity, start: k.start, end: k.end,
+                               layers: k.layer.map { [$0] } ?? [], placeholder: rule.placeholder))
+        }
+        for k in sorted.dropFirst() {
+            if k.rule == current.rule, k.layer == current.layer, k.start < current.end {
+                current.end = max(current.end, k.end)
+            } else {
+                emit(current)
+                current = k
+            }
+        }
+        emit(current)
+        return out
+    }
+}

@@ -1,0 +1,245 @@
+import Foundation
+import Synchronization
+
+/// A normalised copy of a text. For every byte it keeps the span of the original text its
+/// source character came from, so a match in the copy maps back to original offsets.
+public struct NormalizedText: Sendable {
+    public internal(set) var bytes: [UInt8] = []
+    var starts: [UInt32] = []
+    var ends: [UInt32] = []
+
+    init(capacity: Int) {
+        bytes.reserveCapacity(capacity)
+        starts.reserveCapacity(capacity)
+        ends.reserveCapacity(capacity)
+    }
+
+    mutating func append(_ byte: UInt8, _ start: Int, _ end: Int) {
+        bytes.append(byte)
+        starts.append(UInt32(truncatingIfNeeded: start))
+        ends.append(UInt32(truncatingIfNeeded: end))
+    }
+
+    /// The original span of normalised bytes `from..<to`.
+    public func originalSpan(_ from: Int, _ to: Int) -> Range<Int> {
+        guard from < to, to <= bytes.count else { return 0..<0 }
+        return Int(starts[from])..<Int(ends[to - 1])
+    }
+
+    public var string: String { String(decoding: bytes, as: UTF8.self) }
+}
+
+/// Builds the `plain` and `prose` views of a text (see `RuleView`). Linear in the input.
+public enum TextNormalizer {
+    /// The plain view: NFKC with compatibility folding, diacritics and zero-width/bidi controls
+    /// removed, lower case, Cyrillic/Greek look-alikes folded to Latin, whitespace runs as one space.
+    public static func plain(_ text: [UInt8]) -> NormalizedText {
+        var out = NormalizedText(capacity: text.count)
+        var lastWasSpace = true
+        var i = 0
+        let n = text.count
+        while i < n {
+            let b = text[i]
+            if b < 0x80 {
+                if isASCIISpace(b) {
+                    if !lastWasSpace { out.append(0x20, i, i + 1); lastWasSpace = true }
+                } else {
+                    out.append(b >= 0x41 && b <= 0x5A ? b | 0x20 : b, i, i + 1)
+                    lastWasSpace = false
+                }
+                i += 1
+                continue
+            }
+            let (scalar, length) = decodeScalar(text, i)
+            let folded = fold(scalar)
+            if folded.count == 1 && folded[0] == 0x20 {
+                if !lastWasSpace { out.append(0x20, i, i + length); lastWasSpace = true }
+            } else {
+                for byte in folded { out.append(byte, i, i + length) }
+                if !folded.isEmpty { lastWasSpace = false }
+            }
+            i += length
+        }
+        if out.bytes.last == 0x20 {
+            out.bytes.removeLast(); out.starts.removeLast(); out.ends.removeLast()
+        }
+        return out
+    }
+
+    /// The prose view, from a plain view: leetspeak digits and symbols inside words become letters,
+    /// every other non-alphanumeric byte becomes a separator, separator runs become one space, and
+    /// runs of three or more single letters are joined.
+    public static func prose(_ plain: NormalizedText) -> NormalizedText {
+        let src = plain.bytes
+        let n = src.count
+        var words = NormalizedText(capacity: n)
+        var lastWasSpace = true
+        func separator(_ i: Int) {
+            if !lastWasSpace { words.append(0x20, Int(plain.starts[i]), Int(plain.ends[i])); lastWasSpace = true }
+        }
+        var i = 0
+        while i < n {
+            // A word: letters, digits and leet symbols; trailing symbols are punctuation ("hello!").
+            guard isWordByte(src[i]) || (leet(src[i]) != nil && i + 1 < n && isWordByte(src[i + 1])) else {
+                separator(i)
+                i += 1
+                continue
+            }
+            var end = i
+            var hasLetter = false
+            while end < n, isWordByte(src[end]) || (leet(src[end]) != nil && end + 1 < n && isWordByte(src[end + 1])) {
+                if isLetter(src[end]) { hasLetter = true }
+                end += 1
+            }
+            // Digits and symbols read as letters only in words that have letters ("h4ck", not "2024").
+            for k in i..<end {
+                var b = src[k]
+                if hasLetter, !isLetter(b), let letter = leet(b) { b = letter }
+                words.append(b, Int(plain.starts[k]), Int(plain.ends[k]))
+            }
+            lastWasSpace = false
+            i = end
+        }
+        if words.bytes.last == 0x20 {
+            words.bytes.removeLast(); words.starts.removeLast(); words.ends.removeLast()
+        }
+        return joinSpacedLetters(words)
+    }
+
+    /// "i g n o r e that" -> "ignore that": three or more one-letter words in a row are joined.
+    static func joinSpacedLetters(_ words: NormalizedText) -> NormalizedText {
+        let b = words.bytes
+        let n = b.count
+        // Fast exit: no one-letter word followed by another one-letter word.
+        var candidate = false
+        var i = 0
+        while i + 2 < n {
+            if b[i + 1] == 0x20 && isSingle(b, i) && isSingle(b, i + 2) { candidate = true; break }
+            i += 1
+        }
+        guard candidate else { return words }
+        var out = NormalizedText(capacity: n)
+        i = 0
+        while i < n {
+            if isSingle(b, i) {
+                var j = i
+                var count = 1
+                while j + 2 < n && b[j + 1] == 0x20 && isSingle(b, j + 2) { j += 2; count += 1 }
+                if count >= 3 {
+                    var k = i
+                    while k <= j { out.append(b[k], Int(words.starts[k]), Int(words.ends[k])); k += 2 }
+                    i = j + 1
+                    continue
+                }
+            }
+            out.append(b[i], Int(words.starts[i]), Int(words.ends[i]))
+            i += 1
+        }
+        return out
+    }
+
+    @inline(__always) static func isSingle(_ b: [UInt8], _ i: Int) -> Bool {
+        isLetter(b[i]) && (i == 0 || b[i - 1] == 0x20) && (i + 1 == b.count || b[i + 1] == 0x20)
+    }
+
+    @inline(__always) static func isASCIISpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
+    @inline(__always) static func isLetter(_ b: UInt8) -> Bool { (b >= 0x61 && b <= 0x7A) || b >= 0x80 }
+    @inline(__always) static func isWordByte(_ b: UInt8) -> Bool { isLetter(b) || (b >= 0x30 && b <= 0x39) }
+    @inline(__always) static func isLetterish(_ b: UInt8) -> Bool { isLetter(b) || leet(b) != nil }
+
+    /// Leetspeak: a digit or symbol standing for a letter inside a word.
+    @inline(__always) static func leet(_ b: UInt8) -> UInt8? {
+        switch b {
+        case 0x30: return 0x6F // 0 -> o
+        case 0x31, 0x21, 0x7C: return 0x69 // 1 ! | -> i
+        case 0x33: return 0x65 // 3 -> e
+        case 0x34, 0x40: return 0x61 // 4 @ -> a
+        case 0x35, 0x24: return 0x73 // 5 $ -> s
+        case 0x37: return 0x74 // 7 -> t
+        case 0x38: return 0x62 // 8 -> b
+        default: return nil
+        }
+    }
+
+    /// Decodes one UTF-8 scalar at `i`; invalid bytes decode as U+FFFD of length 1.
+    static func decodeScalar(_ t: [UInt8], _ i: Int) -> (UInt32, Int) {
+        let b0 = UInt32(t[i])
+        let n = t.count
+        func cont(_ k: Int) -> UInt32? { k < n && t[k] & 0xC0 == 0x80 ? UInt32(t[k] & 0x3F) : nil }
+        if b0 & 0xE0 == 0xC0, let c1 = cont(i + 1) {
+            let v = (b0 & 0x1F) << 6 | c1
+            return v >= 0x80 ? (v, 2) : (0xFFFD, 1)
+        }
+        if b0 & 0xF0 == 0xE0, let c1 = cont(i + 1), let c2 = cont(i + 2) {
+            let v = (b0 & 0x0F) << 12 | c1 << 6 | c2
+            return v >= 0x800 && !(0xD800...0xDFFF).contains(v) ? (v, 3) : (0xFFFD, 1)
+        }
+        if b0 & 0xF8 == 0xF0, let c1 = cont(i + 1), let c2 = cont(i + 2), let c3 = cont(i + 3) {
+            let v = (b0 & 0x07) << 18 | c1 << 12 | c2 << 6 | c3
+            return v >= 0x10000 && v <= 0x10FFFF ? (v, 4) : (0xFFFD, 1)
+        }
+        return (0xFFFD, 1)
+    }
+
+    /// Invisible characters used to split words: zero-width, bidi controls, soft hyphen,
+    /// variation selectors, tags, combining marks.
+    static func isIgnorable(_ v: UInt32) -> Bool {
+        switch v {
+        case 0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180B...0x180F, 0x200B...0x200F, 0x202A...0x202E,
+             0x2060...0x206F, 0x3164, 0xFE00...0xFE0F, 0xFEFF, 0xFFA0, 0x1D173...0x1D17A, 0xE0000...0xE0FFF,
+             0x0300...0x036F, 0x1AB0...0x1AFF, 0x1DC0...0x1DFF, 0x20D0...0x20FF, 0xFE20...0xFE2F:
+            return true
+        default:
+            return false
+        }
+    }
+
+    static func isUnicodeSpace(_ v: UInt32) -> Bool {
+        switch v {
+        case 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000: return true
+        default: return false
+        }
+    }
+
+    /// Cyrillic and Greek letters that look like Latin ones (after lower-casing).
+    static let confusables: [UInt32: UInt8] = {
+        var m: [UInt32: UInt8] = [:]
+        let pairs: [(String, Character)] = [
+            ("аɑα", "a"), ("вЬьβ", "b"), ("сϲς", "c"), ("ԁ", "d"), ("еєεҽ", "e"), ("ғ", "f"), ("ɡ", "g"), ("һн", "h"),
+            ("іїιıɩ", "i"), ("јϳ", "j"), ("κк", "k"), ("ӏⅼ", "l"), ("м", "m"), ("ηп", "n"), ("оοσ", "o"), ("рρ", "p"),
+            ("ԛ", "q"), ("г", "r"), ("ѕ", "s"), ("τт", "t"), ("υμ", "u"), ("ѵν", "v"), ("ԝω", "w"), ("хχ", "x"),
+            ("уγ", "y"), ("ᴢ", "z"),
+        ]
+        for (chars, latin) in pairs {
+            for s in chars.unicodeScalars { m[s.value] = latin.asciiValue! }
+        }
+        return m
+    }()
+
+    private static let cache = Mutex<[UInt32: [UInt8]]>([:])
+
+    /// A non-ASCII scalar folded to its normalised UTF-8 bytes (empty when it is dropped).
+    static func fold(_ v: UInt32) -> [UInt8] {
+        if isIgnorable(v) { return [] }
+        if isUnicodeSpace(v) { return [0x20] }
+        if let hit = cache.withLock({ $0[v] }) { return hit }
+        var out: [UInt8] = []
+        if let scalar = Unicode.Scalar(v) {
+            // NFKD then drop combining marks = NFKC without diacritics; then lower case.
+            let decomposed = String(Character(scalar)).decomposedStringWithCompatibilityMapping.lowercased()
+            for s in decomposed.unicodeScalars where !isIgnorable(s.value) {
+                if s.value < 0x80 {
+                    out.append(UInt8(s.value))
+                } else if let latin = confusables[s.value] {
+                    out.append(latin)
+                } else if isUnicodeSpace(s.value) {
+                    out.append(0x20)
+                } else {
+                    out += Array(String(s).utf8)
+                }
+            }
+        }
+        cache.withLock { c in if c.count < 8_192 { c[v] = out } }
+        return out
+    }
+}
