@@ -53,6 +53,7 @@ let package = Package(
         ]),
         // Policy model, YAML loading with file:line errors, compilation into a snapshot.
         .target(name: "PramagentPolicy", dependencies: [
+            "PramagentRules",
             "JSONSchema", "PramagentCrypto", "PramagentSystem",
             .product(name: "Yams", package: "Yams"),
         ]),

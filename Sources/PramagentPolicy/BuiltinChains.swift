@@ -12,9 +12,14 @@ public enum BuiltinChains {
     ]
 
     public static var all: [ChainPolicy] {
-        definitions.map { d in
+        let builtin = SourceLocation(file: "<builtin>", line: 0, column: 0)
+        return definitions.map { d in
             ChainPolicy(name: d.name, steps: d.steps.map { .sideEffect($0) }, verdict: .escalate, withinSeconds: nil,
-                        description: d.description, location: SourceLocation(file: "<builtin>", line: 0, column: 0))
-        }
+                        description: d.description, location: builtin)
+        } + [
+            ChainPolicy(name: "tainted_then_external", steps: [.tainted, .atLeast(.externalMessage)], verdict: .escalate,
+                        withinSeconds: nil, description: "a tool result with injected instructions, then a call that sends data out",
+                        location: builtin),
+        ]
     }
 }

@@ -1,5 +1,6 @@
 import JSONSchema
 import PramagentCrypto
+import PramagentRules
 import Synchronization
 import Yams
 
@@ -16,6 +17,7 @@ public final class CompileCache: Sendable {
 
     private let schemas = Mutex<[String: JSONSchemaValidator]>([:])
     private let files = Mutex<[String: ParsedFile]>([:])
+    private let engines = Mutex<[String: RuleEngine]>([:])
     public let limit: Int
 
     public init(limit: Int = 20_000) { self.limit = limit }
@@ -40,6 +42,18 @@ public final class CompileCache: Sendable {
             table[key] = ParsedFile(root: root)
         }
         return root
+    }
+
+    /// A compiled rule engine for exactly these rules and detectors (Vectorscan compiles take
+    /// tens of milliseconds; unchanged rule sets are reused across reloads).
+    func ruleEngine(for key: String, compile: () throws(RuleCompileError) -> RuleEngine) throws(RuleCompileError) -> RuleEngine {
+        if let hit = engines.withLock({ $0[key] }) { return hit }
+        let compiled = try compile()
+        engines.withLock { table in
+            if table.count >= 64 { table.removeAll() }
+            table[key] = compiled
+        }
+        return compiled
     }
 
     public var schemaCount: Int { schemas.withLock { $0.count } }

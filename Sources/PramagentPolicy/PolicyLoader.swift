@@ -79,6 +79,7 @@ final class BundleBuilder {
     /// Tools and tenants are cross-checked once every file is read.
     var pendingTools: [(YAMLNode, String, [String: YAMLNode])] = []
     var pendingCallers: [(YAMLNode, [String: YAMLNode])] = []
+    var scanningNode: YAMLNode?
 
     init(baseDirectory: String?, cache: CompileCache?) {
         self.baseDirectory = baseDirectory
@@ -113,7 +114,7 @@ final class BundleBuilder {
         guard let root else { return } // an empty file is allowed
         let top = YAMLNode(node: root, file: file)
         record { () throws(PolicyIssue) in
-            let sections = try top.mapping(allowed: ["version", "defaults", "tenants", "callers", "tools", "chains"], context: "a policy file")
+            let sections = try top.mapping(allowed: ["version", "defaults", "tenants", "callers", "tools", "chains", "scanning"], context: "a policy file")
             if let v = sections["version"] {
                 guard try v.int(min: 1) == 1 else { throw v.issue("policy_version", "only policy format version 1 is supported") }
             }
@@ -122,6 +123,13 @@ final class BundleBuilder {
             if let c = sections["callers"] { record { () throws(PolicyIssue) in for item in try c.list() { addCaller(item) } } }
             if let t = sections["tools"] { addTools(t) }
             if let c = sections["chains"] { record { () throws(PolicyIssue) in for item in try c.list() { addChain(item) } } }
+            if let s = sections["scanning"] {
+                if let previous = scanningNode {
+                    issues.append(s.issue("policy_duplicate", "scanning is already configured at \(previous.location)"))
+                } else {
+                    scanningNode = s
+                }
+            }
         }
     }
 
@@ -234,7 +242,9 @@ final class BundleBuilder {
             var steps: [ChainStep] = []
             for item in try seq.list() {
                 let text = try item.string()
-                if text.hasPrefix("tool:") {
+                if text == "tainted" {
+                    steps.append(.tainted)
+                } else if text.hasPrefix("tool:") {
                     steps.append(.tool(String(text.dropFirst(5))))
                 } else if text.hasPrefix(">=") {
                     guard let s = SideEffect(rawValue: String(text.dropFirst(2))) else {
@@ -390,6 +400,7 @@ final class BundleBuilder {
                 }
             }
         }
+        let scanning = compileScanning()
         if !issues.isEmpty { throw PolicyLoadError(issues: issues) }
         var allChains: [ChainPolicy] = []
         if builtinChains {
@@ -399,7 +410,7 @@ final class BundleBuilder {
         var tenantTable: [String: TenantPolicy] = [:]
         for (name, value) in tenants { tenantTable[name] = value.0 }
         return PolicySnapshot(version: SHA256.hash(hasher).hexString, tools: tools, tenants: tenantTable, callers: callers,
-                              chains: allChains, defaults: defaults, files: fileNames)
+                              chains: allChains, defaults: defaults, files: fileNames, scanning: scanning)
     }
 }
 

@@ -82,12 +82,19 @@ public enum ChainStep: Sendable, Hashable, CustomStringConvertible {
     case atLeast(SideEffect)
     /// A call of this tool (`tool:NAME`); `id` is `ToolIdentifiers.id(for: name)`.
     case tool(name: String, id: Int32)
+    /// A tool result reported in the session was found to carry injected instructions (`tainted`).
+    case tainted
+
+    /// The pseudo tool id a taint event has in session history (matched only by `.tainted`).
+    public static let taintEventID: Int32 = -1
 
     /// A `tool:NAME` step.
     public static func tool(_ name: String) -> ChainStep { .tool(name: name, id: ToolIdentifiers.id(for: name)) }
 
     public func matches(toolID: Int32, sideEffect: SideEffect) -> Bool {
+        if toolID == ChainStep.taintEventID { return self == .tainted }
         switch self {
+        case .tainted: return false
         case .sideEffect(let s): return s == sideEffect
         case .atLeast(let s): return sideEffect >= s
         case .tool(_, let id): return id == toolID
@@ -99,6 +106,7 @@ public enum ChainStep: Sendable, Hashable, CustomStringConvertible {
         case .sideEffect(let s): return s.rawValue
         case .atLeast(let s): return ">=" + s.rawValue
         case .tool(let t, _): return "tool:" + t
+        case .tainted: return "tainted"
         }
     }
 }
@@ -179,9 +187,12 @@ public final class PolicySnapshot: Sendable {
     public let defaults: PolicyDefaults
     /// The files that made up the bundle, relative to its directory.
     public let files: [String]
+    /// Text and argument scanning; nil when the bundle has no `scanning` section.
+    public let scanning: ScanningPolicy?
 
     public init(version: String, tools: [String: ToolPolicy], tenants: [String: TenantPolicy], callers: CallerTable,
-                chains: [ChainPolicy], defaults: PolicyDefaults, files: [String]) {
+                chains: [ChainPolicy], defaults: PolicyDefaults, files: [String], scanning: ScanningPolicy? = nil) {
+        self.scanning = scanning
         self.version = version
         self.tools = tools
         self.tenants = tenants

@@ -56,6 +56,13 @@ public final class RuleEngine: Sendable {
         let database: VectorscanDatabase
         /// Rule index of each pattern id.
         let ruleOfPattern: [Int]
+        /// For patterns compiled without start-of-match tracking: their maximum width.
+        let widthWithoutStart: [Int?]
+
+        func span(_ hit: (id: UInt32, from: Int, to: Int)) -> (Int, Int) {
+            guard let width = widthWithoutStart[Int(hit.id)] else { return (hit.from, hit.to) }
+            return (max(0, hit.to - width), hit.to)
+        }
     }
 
     private let prose: ViewDatabase?
@@ -83,13 +90,24 @@ public final class RuleEngine: Sendable {
                 }
             }
             guard !patterns.isEmpty else { return nil }
-            do {
-                let db = try VectorscanDatabase(patterns: patterns, flags: flags)
-                databases.append(db)
-                return ViewDatabase(database: db, ruleOfPattern: owners.map(\.rule))
-            } catch {
-                let owner = error.index >= 0 && error.index < owners.count ? owners[error.index] : (rule: 0, pattern: 0)
-                throw RuleCompileError(ruleID: rules[owner.rule].id, patternIndex: owner.pattern, message: error.message)
+            // Start-of-match tracking makes some patterns too large for Vectorscan; those run
+            // without it and their spans start at most their maximum width before the end.
+            var widths = [Int?](repeating: nil, count: patterns.count)
+            while true {
+                do {
+                    let db = try VectorscanDatabase(patterns: patterns, flags: flags)
+                    databases.append(db)
+                    return ViewDatabase(database: db, ruleOfPattern: owners.map(\.rule), widthWithoutStart: widths)
+                } catch {
+                    let index = error.index >= 0 && error.index < owners.count ? error.index : 0
+                    if error.message.contains("too large"), flags[index] & UInt32(HS_FLAG_SOM_LEFTMOST) != 0 {
+                        flags[index] &= ~UInt32(HS_FLAG_SOM_LEFTMOST)
+                        widths[index] = VectorscanDatabase.maxWidth(patterns[index], flags: flags[index]) ?? 256
+                        continue
+                    }
+                    let owner = owners[index]
+                    throw RuleCompileError(ruleID: rules[owner.rule].id, patternIndex: owner.pattern, message: error.message)
+                }
             }
         }
         prose = try build(.prose)
@@ -132,22 +150,28 @@ public final class RuleEngine: Sendable {
         if let scratch {
             scratch.withScratch { s in
                 if let raw {
-                    for hit in matches(raw, bytes, s, &truncated) { add(raw.ruleOfPattern[Int(hit.id)], hit.from..<hit.to, nil) }
+                    for hit in matches(raw, bytes, s, &truncated) {
+                        let (from, to) = raw.span(hit)
+                        add(raw.ruleOfPattern[Int(hit.id)], from..<to, nil)
+                    }
                 }
                 guard plain != nil || prose != nil else { return }
                 let plainView = TextNormalizer.plain(bytes)
                 if let plain {
                     for hit in matches(plain, plainView.bytes, s, &truncated) {
-                        add(plain.ruleOfPattern[Int(hit.id)], plainView.originalSpan(hit.from, hit.to), nil)
+                        let (from, to) = plain.span(hit)
+                        add(plain.ruleOfPattern[Int(hit.id)], plainView.originalSpan(from, to), nil)
                     }
                 }
                 if let prose {
                     let proseView = TextNormalizer.prose(plainView)
                     for hit in matches(prose, proseView.bytes, s, &truncated) {
-                        add(prose.ruleOfPattern[Int(hit.id)], proseView.originalSpan(hit.from, hit.to), nil)
+                        let (from, to) = prose.span(hit)
+                        add(prose.ruleOfPattern[Int(hit.id)], proseView.originalSpan(from, to), nil)
                     }
                     for hit in matches(prose, Decoders.rot13(proseView.bytes), s, &truncated) {
-                        add(prose.ruleOfPattern[Int(hit.id)], proseView.originalSpan(hit.from, hit.to), "rot13")
+                        let (from, to) = prose.span(hit)
+                        add(prose.ruleOfPattern[Int(hit.id)], proseView.originalSpan(from, to), "rot13")
                     }
                 }
             }

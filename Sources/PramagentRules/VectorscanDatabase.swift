@@ -53,6 +53,19 @@ final class VectorscanDatabase: @unchecked Sendable {
 
     deinit { hs_free_database(database) }
 
+    /// The longest match `pattern` can produce, or nil when unbounded or unknown.
+    static func maxWidth(_ pattern: String, flags: UInt32) -> Int? {
+        var info: UnsafeMutablePointer<hs_expr_info_t>?
+        var error: UnsafeMutablePointer<hs_compile_error_t>?
+        guard hs_expression_info(pattern, flags, &info, &error) == HS_SUCCESS, let info else {
+            if let error { hs_free_compile_error(error) }
+            return nil
+        }
+        defer { free(info) }
+        let width = info.pointee.max_width
+        return width == UInt32.max ? nil : Int(width)
+    }
+
     struct PatternError: Error {
         var index: Int
         var message: String

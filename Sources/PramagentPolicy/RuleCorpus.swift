@@ -1,0 +1,125 @@
+import PramagentRules
+import Yams
+
+/// Where a corpus's rules are applied.
+public enum RuleScope: String, Sendable {
+    /// Prompts, model outputs and tool results (`ScanText`, `ReportToolResult`).
+    case text
+    /// String arguments of tool calls (`CheckToolCall`): injection into SQL, shells, paths, URLs, templates.
+    case arguments
+    /// String arguments of tools that send data out (external_message and above): secrets and PII.
+    case leak
+}
+
+/// A named set of rules: one YAML file in `policies/rules/` (built in) or a policy's own.
+public struct RuleCorpus: Sendable {
+    public var name: String
+    public var description: String
+    public var scopes: Set<RuleScope>
+    public var rules: [Rule]
+    public var detectors: Set<PIIKind>
+    /// Where each rule was written, by rule id (for errors and `policy check`).
+    public var locations: [String: SourceLocation]
+}
+
+/// Reads corpus files:
+///
+/// ```yaml
+/// corpus: jailbreak
+/// description: ...
+/// scopes: [text]            # text, arguments, leak
+/// view: prose               # default view of the rules below
+/// detectors: [credit_card]  # validator-backed PII detectors this corpus switches on
+/// rules:
+///   - id: jailbreak.dan
+///     severity: high
+///     patterns: ["..."]
+///     examples: {match: ["..."], no_match: ["..."]}
+/// ```
+public enum RuleCorpusLoader {
+    public static func load(file: String, text: String) throws(PolicyLoadError) -> RuleCorpus {
+        let root: Node?
+        do { root = try PolicyYAML.compose(text) } catch let error as YamlError {
+            throw PolicyLoadError(issues: [PolicyBundleYAML.issue(for: error, file: file)])
+        } catch {
+            throw PolicyLoadError(issues: [PolicyIssue(code: "policy_yaml", message: "\(error)", location: SourceLocation(file: file, line: 0, column: 0))])
+        }
+        guard let root else {
+            throw PolicyLoadError(issues: [PolicyIssue(code: "policy_empty", message: "empty corpus file", location: SourceLocation(file: file, line: 0, column: 0))])
+        }
+        var issues: [PolicyIssue] = []
+        let top = YAMLNode(node: root, file: file)
+        var corpus = RuleCorpus(name: "", description: "", scopes: [.text], rules: [], detectors: [], locations: [:])
+        do throws(PolicyIssue) {
+            let m = try top.mapping(allowed: ["corpus", "description", "scopes", "view", "detectors", "rules"], context: "a rule corpus")
+            guard let name = m["corpus"] else { throw top.issue("policy_missing_key", "a corpus file needs `corpus: NAME`") }
+            corpus.name = try name.string()
+            corpus.description = try m["description"]?.string() ?? ""
+            if let s = m["scopes"] {
+                corpus.scopes = []
+                for item in try s.list() {
+                    guard let scope = RuleScope(rawValue: try item.string()) else {
+                        throw item.issue("policy_invalid", "unknown scope; expected text, arguments or leak")
+                    }
+                    corpus.scopes.insert(scope)
+                }
+            }
+            let view = try m["view"].map { (n: YAMLNode) throws(PolicyIssue) in try ruleView(n) } ?? .prose
+            if let d = m["detectors"] {
+                for item in try d.list() {
+                    guard let kind = PIIKind(rawValue: try item.string()) else {
+                        throw item.issue("policy_invalid", "unknown detector; expected one of: \(PIIKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                    }
+                    corpus.detectors.insert(kind)
+                }
+            }
+            for item in try m["rules"]?.list() ?? [] {
+                do throws(PolicyIssue) {
+                    let rule = try parseRule(item, category: corpus.name, view: view)
+                    if let previous = corpus.locations[rule.id] {
+                        throw item.issue("policy_duplicate", "rule \(rule.id) is already defined at \(previous)")
+                    }
+                    corpus.locations[rule.id] = item.location
+                    corpus.rules.append(rule)
+                } catch { issues.append(error) }
+            }
+        } catch { issues.append(error) }
+        if !issues.isEmpty { throw PolicyLoadError(issues: issues) }
+        return corpus
+    }
+
+    static func ruleView(_ node: YAMLNode) throws(PolicyIssue) -> RuleView {
+        guard let v = RuleView(rawValue: try node.string()) else { throw node.issue("policy_invalid", "unknown view; expected prose, plain or raw") }
+        return v
+    }
+
+    /// One rule mapping (also used for a policy's custom rules).
+    static func parseRule(_ node: YAMLNode, category: String, view: RuleView) throws(PolicyIssue) -> Rule {
+        let m = try node.mapping(allowed: ["id", "category", "severity", "pattern", "patterns", "view", "description", "references",
+                                           "examples", "placeholder"], context: "a rule")
+        guard let idNode = m["id"] else { throw node.issue("policy_missing_key", "a rule needs an id") }
+        let id = try idNode.string()
+        guard let sevNode = m["severity"] else { throw node.issue("policy_missing_key", "rule \(id) needs a severity") }
+        guard let severity = Severity(rawValue: try sevNode.string()) else {
+            throw sevNode.issue("policy_invalid", "unknown severity; expected info, low, medium, high or critical")
+        }
+        var patterns: [String] = []
+        if let p = m["pattern"] { patterns.append(try p.string()) }
+        if let p = m["patterns"] { patterns += try p.stringList() }
+        guard !patterns.isEmpty else { throw node.issue("policy_missing_key", "rule \(id) needs pattern or patterns") }
+        var positives: [String] = []
+        var negatives: [String] = []
+        if let e = m["examples"] {
+            let em = try e.mapping(allowed: ["match", "no_match"], context: "rule \(id).examples")
+            positives = try em["match"]?.stringList() ?? []
+            negatives = try em["no_match"]?.stringList() ?? []
+        }
+        let category = try m["category"]?.string() ?? category
+        let chosenView = try m["view"].map { (n: YAMLNode) throws(PolicyIssue) in try RuleCorpusLoader.ruleView(n) } ?? view
+        var rule = Rule(id: id, category: category, severity: severity, patterns: patterns, view: chosenView,
+                        description: try m["description"]?.string() ?? "", references: try m["references"]?.stringList() ?? [],
+                        positives: positives, negatives: negatives, placeholder: try m["placeholder"]?.string())
+        if rule.placeholder == nil && category == "secrets" { rule.placeholder = "[SECRET]" }
+        return rule
+    }
+}

@@ -1,0 +1,97 @@
+import PramagentRules
+import Synchronization
+
+/// What a text being scanned is.
+public enum ScanDirection: String, Sendable, CaseIterable {
+    case input
+    case output
+    case toolResult = "tool_result"
+}
+
+/// Severity thresholds: findings at or above `block` block, at or above `escalate` escalate.
+public struct ScanThresholds: Sendable {
+    public var block: Severity?
+    public var escalate: Severity?
+
+    public init(block: Severity?, escalate: Severity?) {
+        self.block = block
+        self.escalate = escalate
+    }
+
+    public func verdict(for findings: [Finding]) -> PolicyVerdict {
+        guard let worst = findings.map(\.severity).max() else { return .allow }
+        if let block, worst >= block { return .block }
+        if let escalate, worst >= escalate { return .escalate }
+        return .allow
+    }
+}
+
+/// The compiled `scanning` section of a bundle: rule engines by scope and the thresholds.
+public final class ScanningPolicy: Sendable {
+    /// Corpora switched on, by name.
+    public let corpora: [String]
+    /// Rules for prompts, outputs and tool results.
+    public let text: RuleEngine
+    /// Rules for string arguments of every tool call (injection).
+    public let arguments: RuleEngine
+    /// Rules for string arguments of tools at or above `leakSideEffect` (secrets, PII).
+    public let leak: RuleEngine
+    public let thresholds: [ScanDirection: ScanThresholds]
+    public let argumentThresholds: ScanThresholds
+    public let leakThresholds: ScanThresholds
+    public let leakSideEffect: SideEffect
+    /// Finding categories in a tool result that taint the session (see the `tainted` chain step).
+    public let taintCategories: Set<String>
+    /// Largest text accepted by ScanText / ReportToolResult.
+    public let maxTextBytes: Int
+    /// Every rule with where it was written (for `policy check` and tests).
+    public let locations: [String: SourceLocation]
+
+    public init(corpora: [String], text: RuleEngine, arguments: RuleEngine, leak: RuleEngine,
+                thresholds: [ScanDirection: ScanThresholds], argumentThresholds: ScanThresholds, leakThresholds: ScanThresholds,
+                leakSideEffect: SideEffect, taintCategories: Set<String>, maxTextBytes: Int, locations: [String: SourceLocation]) {
+        self.corpora = corpora
+        self.text = text
+        self.arguments = arguments
+        self.leak = leak
+        self.thresholds = thresholds
+        self.argumentThresholds = argumentThresholds
+        self.leakThresholds = leakThresholds
+        self.leakSideEffect = leakSideEffect
+        self.taintCategories = taintCategories
+        self.maxTextBytes = maxTextBytes
+        self.locations = locations
+    }
+
+    public static let defaultThresholds: [ScanDirection: ScanThresholds] = [
+        .input: ScanThresholds(block: .high, escalate: .medium),
+        .output: ScanThresholds(block: .critical, escalate: .high),
+        .toolResult: ScanThresholds(block: .high, escalate: .medium),
+    ]
+}
+
+/// The corpora compiled into the binary (from `policies/rules/`, see `scripts/embed-rules`),
+/// parsed once per process.
+public enum BuiltinRuleCorpora {
+    private static let parsed = Mutex<[String: RuleCorpus]?>(nil)
+
+    /// Every built-in corpus by name. A broken embedded corpus is a build defect: it traps.
+    public static var all: [String: RuleCorpus] {
+        parsed.withLock { cache in
+            if let cache { return cache }
+            var table: [String: RuleCorpus] = [:]
+            for (file, text) in BuiltinCorpusFiles.files {
+                do {
+                    let corpus = try RuleCorpusLoader.load(file: "<builtin>/rules/" + file, text: text)
+                    table[corpus.name] = corpus
+                } catch {
+                    fatalError("built-in rule corpus \(file) is invalid: \(error)")
+                }
+            }
+            cache = table
+            return table
+        }
+    }
+
+    public static var names: [String] { all.keys.sorted() }
+}
