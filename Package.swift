@@ -59,12 +59,12 @@ let package = Package(
         ]),
         .systemLibrary(name: "CVectorscan", pkgConfig: "libhs", providers: [.apt(["libvectorscan-dev"])]),
         // The rule engine: normalisation, bounded decoding, Vectorscan multi-pattern matching, PII detectors.
-        .target(name: "PramagentRules", dependencies: ["CVectorscan"]),
+        .target(name: "PramagentRules", dependencies: ["CVectorscan", "PramagentCrypto"]),
         // The decision pipeline: sessions, rate limits, chains, the audit seam.
-        .target(name: "PramagentDecision", dependencies: ["PramagentPolicy", "JSONSchema", "PramagentCrypto"]),
+        .target(name: "PramagentDecision", dependencies: ["PramagentPolicy", "PramagentRules", "JSONSchema", "PramagentCrypto"]),
         // The daemon: NIO servers on the decision and admin sockets, reload, shutdown.
         .target(name: "PramagentDaemon", dependencies: [
-            "PramagentDecision", "PramagentPolicy", "PramagentWire", "PramagentSystem", "PramagentAudit", "JSONSchema", "PramagentCrypto",
+            "PramagentDecision", "PramagentPolicy", "PramagentRules", "PramagentWire", "PramagentSystem", "PramagentAudit", "JSONSchema", "PramagentCrypto",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOExtras", package: "swift-nio-extras"),
@@ -84,7 +84,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "pramagentd", dependencies: [
-            "PramagentDaemon", "PramagentSystem", "PramagentAudit", "PramagentDecision",
+            "PramagentDaemon", "PramagentSystem", "PramagentAudit", "PramagentDecision", "PramagentRules",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

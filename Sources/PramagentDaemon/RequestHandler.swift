@@ -2,6 +2,7 @@ import Dispatch
 import Logging
 import NIOCore
 import PramagentDecision
+import PramagentPolicy
 import PramagentWire
 
 /// Which socket a connection came in on; it decides which requests are served.
@@ -155,6 +156,23 @@ final class RequestHandler: ChannelInboundHandler {
                 return nil
             }
             response.decision = Pramagent_V1_Decision(decision)
+        case .scanText(let scan):
+            guard role == .decision else {
+                fail(ctx, .requestNotPermitted, "ScanText is served on the decision socket", requestID: request.requestID)
+                return nil
+            }
+            guard let direction = ScanDirection(scan.direction) else {
+                fail(ctx, .requestInvalid, "ScanText needs a direction (input, output or tool_result)", requestID: request.requestID)
+                return nil
+            }
+            response.scanResult = Pramagent_V1_ScanResult(context.engine.scanText(scan.text, direction: direction, redact: scan.redact))
+        case .reportToolResult(let result):
+            guard role == .decision else {
+                fail(ctx, .requestNotPermitted, "ReportToolResult is served on the decision socket", requestID: request.requestID)
+                return nil
+            }
+            response.scanResult = Pramagent_V1_ScanResult(context.engine.reportToolResult(
+                tenant: result.tenant, session: result.session, tool: result.tool, text: result.text, redact: result.redact))
         case .health:
             let version = context.engine.snapshot?.version ?? ""
             response.health = Pramagent_V1_HealthStatus.with { $0.serving = !version.isEmpty; $0.policyVersion = version }

@@ -7,9 +7,9 @@ import Synchronization
 /// can be replaced at any time and each decision finishes on the one it started with.
 public final class DecisionEngine: Sendable {
     private let snapshotBox: Mutex<PolicySnapshot?>
-    private let sessions = SessionStore()
+    let sessions = SessionStore()
     private let limiter = TenantLimiter()
-    private let clock: any DecisionClock
+    let clock: any DecisionClock
     /// The audit seam (the daemon waits on it for write-class ALLOWs).
     public let audit: any AuditSink
     private let idPrefix: String
@@ -53,7 +53,7 @@ public final class DecisionEngine: Sendable {
         return decision
     }
 
-    private func add(_ decision: inout ToolCallDecision, _ verdict: PolicyVerdict, _ reason: DecisionReason) {
+    func add(_ decision: inout ToolCallDecision, _ verdict: PolicyVerdict, _ reason: DecisionReason) {
         if verdict > decision.verdict { decision.verdict = verdict }
         decision.reasons.append(reason)
     }
@@ -97,6 +97,11 @@ public final class DecisionEngine: Sendable {
         // 4. Arguments: parsed under limits, validated against the tool's schema.
         let arguments = checkArguments(request, tool, snapshot, &decision)
         if decision.verdict == .block { return arguments }
+        // 4b. String arguments scanned for injection, and for secrets/PII leaving through tools that send data out.
+        if let scanning = snapshot.scanning, let arguments {
+            scanArguments(arguments, tool, scanning, &decision)
+            if decision.verdict == .block { return arguments }
+        }
         // 5. Tenant rate limits and quotas.
         let now = clock.monotonicSeconds()
         if let tenant = snapshot.tenants[request.tenant] {

@@ -46,6 +46,12 @@ public enum ReasonCode: String, Sendable, CaseIterable {
     case approvalRequired = "approval_required"
     case toolBlocked = "tool_blocked"
     case auditUnavailable = "audit_unavailable"
+    case argumentInjection = "argument_injection"
+    case dataLeak = "data_leak"
+    case unsafeText = "unsafe_text"
+    case scanningDisabled = "scanning_disabled"
+    case textTooLarge = "text_too_large"
+    case scanTruncated = "scan_truncated"
 }
 
 /// Why a step fired.
@@ -60,6 +66,8 @@ public struct DecisionReason: Sendable, Hashable {
     public var keywordLocation: String = ""
     /// dangerous_chain: the chain's name.
     public var chain: String = ""
+    /// argument_injection / data_leak / unsafe_text: the rule that fired.
+    public var ruleID: String = ""
 
     public init(code: ReasonCode, message: String) { self.code = code; self.message = message }
 }

@@ -1,4 +1,5 @@
 import CVectorscan
+import Foundation
 
 /// Bounds on one scan. Every stage is linear in the input; these bound the constants.
 public struct ScanLimits: Sendable {
@@ -92,22 +93,32 @@ public final class RuleEngine: Sendable {
             guard !patterns.isEmpty else { return nil }
             // Start-of-match tracking makes some patterns too large for Vectorscan; those run
             // without it and their spans start at most their maximum width before the end.
+            // Each pattern is checked alone first (memoised), so a bad one is named exactly.
+            // A cached database (same patterns and flags) skips all of it.
+            let key = DatabaseCache.key(patterns: patterns, flags: flags)
+            if let (cached, widths) = DatabaseCache.load(key, patternCount: patterns.count) {
+                databases.append(cached)
+                return ViewDatabase(database: cached, ruleOfPattern: owners.map(\.rule), widthWithoutStart: widths)
+            }
             var widths = [Int?](repeating: nil, count: patterns.count)
-            while true {
-                do {
-                    let db = try VectorscanDatabase(patterns: patterns, flags: flags)
-                    databases.append(db)
-                    return ViewDatabase(database: db, ruleOfPattern: owners.map(\.rule), widthWithoutStart: widths)
-                } catch {
-                    let index = error.index >= 0 && error.index < owners.count ? error.index : 0
-                    if error.message.contains("too large"), flags[index] & UInt32(HS_FLAG_SOM_LEFTMOST) != 0 {
-                        flags[index] &= ~UInt32(HS_FLAG_SOM_LEFTMOST)
-                        widths[index] = VectorscanDatabase.maxWidth(patterns[index], flags: flags[index]) ?? 256
-                        continue
-                    }
-                    let owner = owners[index]
-                    throw RuleCompileError(ruleID: rules[owner.rule].id, patternIndex: owner.pattern, message: error.message)
+            for i in patterns.indices {
+                switch VectorscanDatabase.check(patterns[i], flags: flags[i]) {
+                case .ok: break
+                case .tooLargeWithStart:
+                    flags[i] &= ~UInt32(HS_FLAG_SOM_LEFTMOST)
+                    widths[i] = VectorscanDatabase.maxWidth(patterns[i], flags: flags[i]) ?? 256
+                case .invalid(let message):
+                    throw RuleCompileError(ruleID: rules[owners[i].rule].id, patternIndex: owners[i].pattern, message: message)
                 }
+            }
+            do {
+                let db = try VectorscanDatabase(patterns: patterns, flags: flags)
+                DatabaseCache.store(key, db, widths: widths)
+                databases.append(db)
+                return ViewDatabase(database: db, ruleOfPattern: owners.map(\.rule), widthWithoutStart: widths)
+            } catch {
+                let owner = error.index >= 0 && error.index < owners.count ? owners[error.index] : (rule: 0, pattern: 0)
+                throw RuleCompileError(ruleID: rules[owner.rule].id, patternIndex: owner.pattern, message: error.message)
             }
         }
         prose = try build(.prose)

@@ -14,6 +14,8 @@ public enum WireErrorCode: String, Sendable, CaseIterable {
     case requestEmpty = "request_empty"
     /// The request kind is not served on this socket (e.g. `Reload` on the decision socket).
     case requestNotPermitted = "request_not_permitted"
+    /// A required field of the request is missing or has an unknown value (e.g. ScanText without a direction).
+    case requestInvalid = "request_invalid"
     /// The server is at its connection limit; the connection is closed.
     case tooManyConnections = "too_many_connections"
     /// The server is shutting down; the connection is closed.
@@ -23,7 +25,7 @@ public enum WireErrorCode: String, Sendable, CaseIterable {
     public var closesConnection: Bool {
         switch self {
         case .frameEmpty, .frameTooLarge, .frameUndecodable, .tooManyConnections, .shuttingDown: return true
-        case .requestEmpty, .requestNotPermitted: return false
+        case .requestEmpty, .requestNotPermitted, .requestInvalid: return false
         }
     }
 }

@@ -4,6 +4,7 @@ import Logging
 import Foundation
 import PramagentAudit
 import PramagentDaemon
+import PramagentRules
 import PramagentDecision
 import PramagentSystem
 #if canImport(Glibc)
@@ -96,6 +97,8 @@ struct PramagentDaemonCommand: AsyncParsableCommand {
         config.maxConnections = maxConnections
         config.threads = threads
         mkdir(stateDir, 0o750)
+        // Compiled rule databases survive restarts here (compiling the built-in corpora takes seconds).
+        DatabaseCache.directory = (stateDir as NSString).appendingPathComponent("rules-cache")
         signal(SIGPIPE, SIG_IGN)
 
         config.auditTimeoutSeconds = Double(auditTimeoutMs) / 1000

@@ -71,6 +71,49 @@ public nonisolated enum Pramagent_V1_Verdict: SwiftProtobuf.Enum, Swift.CaseIter
 
 }
 
+/// What a scanned text is; the policy sets severity thresholds per direction.
+public nonisolated enum Pramagent_V1_Direction: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+  case input // = 1
+  case output // = 2
+  case toolResult // = 3
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .input
+    case 2: self = .output
+    case 3: self = .toolResult
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .input: return 1
+    case .output: return 2
+    case .toolResult: return 3
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Pramagent_V1_Direction] = [
+    .unspecified,
+    .input,
+    .output,
+    .toolResult,
+  ]
+
+}
+
 public nonisolated struct Pramagent_V1_Request: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -115,6 +158,25 @@ public nonisolated struct Pramagent_V1_Request: Sendable {
     set {kind = .status(newValue)}
   }
 
+  /// Decision socket: scan a text (prompt, model output, tool result). Answered by scan_result.
+  public var scanText: Pramagent_V1_ScanText {
+    get {
+      if case .scanText(let v)? = kind {return v}
+      return Pramagent_V1_ScanText()
+    }
+    set {kind = .scanText(newValue)}
+  }
+
+  /// Decision socket: report what a tool returned; scanned as a tool result, and injection
+  /// findings taint the session (chain step "tainted"). Answered by scan_result.
+  public var reportToolResult: Pramagent_V1_ReportToolResult {
+    get {
+      if case .reportToolResult(let v)? = kind {return v}
+      return Pramagent_V1_ReportToolResult()
+    }
+    set {kind = .reportToolResult(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Kind: Equatable, Sendable {
@@ -124,6 +186,11 @@ public nonisolated struct Pramagent_V1_Request: Sendable {
     case reload(Pramagent_V1_Reload)
     /// Admin socket only.
     case status(Pramagent_V1_Status)
+    /// Decision socket: scan a text (prompt, model output, tool result). Answered by scan_result.
+    case scanText(Pramagent_V1_ScanText)
+    /// Decision socket: report what a tool returned; scanned as a tool result, and injection
+    /// findings taint the session (chain step "tainted"). Answered by scan_result.
+    case reportToolResult(Pramagent_V1_ReportToolResult)
 
   }
 
@@ -236,6 +303,14 @@ public nonisolated struct Pramagent_V1_Response: Sendable {
     set {kind = .status(newValue)}
   }
 
+  public var scanResult: Pramagent_V1_ScanResult {
+    get {
+      if case .scanResult(let v)? = kind {return v}
+      return Pramagent_V1_ScanResult()
+    }
+    set {kind = .scanResult(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Kind: Equatable, Sendable {
@@ -244,8 +319,109 @@ public nonisolated struct Pramagent_V1_Response: Sendable {
     case error(Pramagent_V1_Error)
     case reload(Pramagent_V1_ReloadResult)
     case status(Pramagent_V1_StatusReport)
+    case scanResult(Pramagent_V1_ScanResult)
 
   }
+
+  public init() {}
+}
+
+public nonisolated struct Pramagent_V1_ScanText: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var text: String = String()
+
+  public var direction: Pramagent_V1_Direction = .unspecified
+
+  /// Also return the text with redactable findings (PII, secrets) replaced by typed placeholders;
+  /// redacted findings then do not count toward the verdict.
+  public var redact: Bool = false
+
+  /// Optional, for the audit trail.
+  public var tenant: String = String()
+
+  public var session: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Pramagent_V1_ReportToolResult: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var tenant: String = String()
+
+  public var session: String = String()
+
+  public var tool: String = String()
+
+  public var text: String = String()
+
+  public var redact: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Pramagent_V1_ScanResult: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var verdict: Pramagent_V1_Verdict = .unspecified
+
+  /// Sorted by start offset.
+  public var findings: [Pramagent_V1_Finding] = []
+
+  /// Set when the request asked for redaction.
+  public var redactedText: String = String()
+
+  public var policyVersion: String = String()
+
+  /// A limit cut the scan short; the verdict is then at least ESCALATE.
+  public var truncated: Bool = false
+
+  /// ReportToolResult: the session is now tainted.
+  public var sessionTainted: Bool = false
+
+  /// Why the verdict is what it is (e.g. scanning_disabled, text_too_large).
+  public var reasons: [Pramagent_V1_Reason] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Pramagent_V1_Finding: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var ruleID: String = String()
+
+  public var category: String = String()
+
+  /// info, low, medium, high or critical.
+  public var severity: String = String()
+
+  /// UTF-8 byte offsets into the original text, end exclusive.
+  public var start: UInt32 = 0
+
+  public var end: UInt32 = 0
+
+  /// Decoding layers the match was found under, outermost first (base64, hex, url, rot13).
+  public var layers: [String] = []
+
+  /// When the finding is redactable: its placeholder, e.g. [CREDIT_CARD].
+  public var placeholder: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 }
@@ -296,6 +472,9 @@ public nonisolated struct Pramagent_V1_Reason: Sendable {
 
   /// dangerous_chain: the chain's name.
   public var chain: String = String()
+
+  /// argument_injection / data_leak: the rule that fired.
+  public var ruleID: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -394,9 +573,13 @@ nonisolated extension Pramagent_V1_Verdict: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0VERDICT_UNSPECIFIED\0\u{1}VERDICT_ALLOW\0\u{1}VERDICT_BLOCK\0\u{1}VERDICT_ESCALATE\0")
 }
 
+nonisolated extension Pramagent_V1_Direction: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0DIRECTION_UNSPECIFIED\0\u{1}DIRECTION_INPUT\0\u{1}DIRECTION_OUTPUT\0\u{1}DIRECTION_TOOL_RESULT\0")
+}
+
 nonisolated extension Pramagent_V1_Request: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Request"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{3}check_tool_call\0\u{1}health\0\u{1}reload\0\u{1}status\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{3}check_tool_call\0\u{1}health\0\u{1}reload\0\u{1}status\0\u{3}scan_text\0\u{3}report_tool_result\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -457,6 +640,32 @@ nonisolated extension Pramagent_V1_Request: SwiftProtobuf.Message, SwiftProtobuf
           self.kind = .status(v)
         }
       }()
+      case 6: try {
+        var v: Pramagent_V1_ScanText?
+        var hadOneofValue = false
+        if let current = self.kind {
+          hadOneofValue = true
+          if case .scanText(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.kind = .scanText(v)
+        }
+      }()
+      case 7: try {
+        var v: Pramagent_V1_ReportToolResult?
+        var hadOneofValue = false
+        if let current = self.kind {
+          hadOneofValue = true
+          if case .reportToolResult(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.kind = .reportToolResult(v)
+        }
+      }()
       default: break
       }
     }
@@ -486,6 +695,14 @@ nonisolated extension Pramagent_V1_Request: SwiftProtobuf.Message, SwiftProtobuf
     case .status?: try {
       guard case .status(let v)? = self.kind else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    }()
+    case .scanText?: try {
+      guard case .scanText(let v)? = self.kind else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+    }()
+    case .reportToolResult?: try {
+      guard case .reportToolResult(let v)? = self.kind else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
     }()
     case nil: break
     }
@@ -609,7 +826,7 @@ nonisolated extension Pramagent_V1_Status: SwiftProtobuf.Message, SwiftProtobuf.
 
 nonisolated extension Pramagent_V1_Response: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Response"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}decision\0\u{1}health\0\u{1}error\0\u{1}reload\0\u{1}status\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}decision\0\u{1}health\0\u{1}error\0\u{1}reload\0\u{1}status\0\u{3}scan_result\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -683,6 +900,19 @@ nonisolated extension Pramagent_V1_Response: SwiftProtobuf.Message, SwiftProtobu
           self.kind = .status(v)
         }
       }()
+      case 7: try {
+        var v: Pramagent_V1_ScanResult?
+        var hadOneofValue = false
+        if let current = self.kind {
+          hadOneofValue = true
+          if case .scanResult(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.kind = .scanResult(v)
+        }
+      }()
       default: break
       }
     }
@@ -717,6 +947,10 @@ nonisolated extension Pramagent_V1_Response: SwiftProtobuf.Message, SwiftProtobu
       guard case .status(let v)? = self.kind else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
     }()
+    case .scanResult?: try {
+      guard case .scanResult(let v)? = self.kind else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+    }()
     case nil: break
     }
     try unknownFields.traverse(visitor: &visitor)
@@ -725,6 +959,226 @@ nonisolated extension Pramagent_V1_Response: SwiftProtobuf.Message, SwiftProtobu
   public static func ==(lhs: Pramagent_V1_Response, rhs: Pramagent_V1_Response) -> Bool {
     if lhs.requestID != rhs.requestID {return false}
     if lhs.kind != rhs.kind {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Pramagent_V1_ScanText: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ScanText"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}text\0\u{1}direction\0\u{1}redact\0\u{1}tenant\0\u{1}session\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.text) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.direction) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.redact) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.tenant) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.session) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.text.isEmpty {
+      try visitor.visitSingularStringField(value: self.text, fieldNumber: 1)
+    }
+    if self.direction != .unspecified {
+      try visitor.visitSingularEnumField(value: self.direction, fieldNumber: 2)
+    }
+    if self.redact != false {
+      try visitor.visitSingularBoolField(value: self.redact, fieldNumber: 3)
+    }
+    if !self.tenant.isEmpty {
+      try visitor.visitSingularStringField(value: self.tenant, fieldNumber: 4)
+    }
+    if !self.session.isEmpty {
+      try visitor.visitSingularStringField(value: self.session, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Pramagent_V1_ScanText, rhs: Pramagent_V1_ScanText) -> Bool {
+    if lhs.text != rhs.text {return false}
+    if lhs.direction != rhs.direction {return false}
+    if lhs.redact != rhs.redact {return false}
+    if lhs.tenant != rhs.tenant {return false}
+    if lhs.session != rhs.session {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Pramagent_V1_ReportToolResult: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ReportToolResult"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}tenant\0\u{1}session\0\u{1}tool\0\u{1}text\0\u{1}redact\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.tenant) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.session) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.tool) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.text) }()
+      case 5: try { try decoder.decodeSingularBoolField(value: &self.redact) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.tenant.isEmpty {
+      try visitor.visitSingularStringField(value: self.tenant, fieldNumber: 1)
+    }
+    if !self.session.isEmpty {
+      try visitor.visitSingularStringField(value: self.session, fieldNumber: 2)
+    }
+    if !self.tool.isEmpty {
+      try visitor.visitSingularStringField(value: self.tool, fieldNumber: 3)
+    }
+    if !self.text.isEmpty {
+      try visitor.visitSingularStringField(value: self.text, fieldNumber: 4)
+    }
+    if self.redact != false {
+      try visitor.visitSingularBoolField(value: self.redact, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Pramagent_V1_ReportToolResult, rhs: Pramagent_V1_ReportToolResult) -> Bool {
+    if lhs.tenant != rhs.tenant {return false}
+    if lhs.session != rhs.session {return false}
+    if lhs.tool != rhs.tool {return false}
+    if lhs.text != rhs.text {return false}
+    if lhs.redact != rhs.redact {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Pramagent_V1_ScanResult: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ScanResult"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}verdict\0\u{1}findings\0\u{3}redacted_text\0\u{3}policy_version\0\u{1}truncated\0\u{3}session_tainted\0\u{1}reasons\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.verdict) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.findings) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.redactedText) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.policyVersion) }()
+      case 5: try { try decoder.decodeSingularBoolField(value: &self.truncated) }()
+      case 6: try { try decoder.decodeSingularBoolField(value: &self.sessionTainted) }()
+      case 7: try { try decoder.decodeRepeatedMessageField(value: &self.reasons) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.verdict != .unspecified {
+      try visitor.visitSingularEnumField(value: self.verdict, fieldNumber: 1)
+    }
+    if !self.findings.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.findings, fieldNumber: 2)
+    }
+    if !self.redactedText.isEmpty {
+      try visitor.visitSingularStringField(value: self.redactedText, fieldNumber: 3)
+    }
+    if !self.policyVersion.isEmpty {
+      try visitor.visitSingularStringField(value: self.policyVersion, fieldNumber: 4)
+    }
+    if self.truncated != false {
+      try visitor.visitSingularBoolField(value: self.truncated, fieldNumber: 5)
+    }
+    if self.sessionTainted != false {
+      try visitor.visitSingularBoolField(value: self.sessionTainted, fieldNumber: 6)
+    }
+    if !self.reasons.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.reasons, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Pramagent_V1_ScanResult, rhs: Pramagent_V1_ScanResult) -> Bool {
+    if lhs.verdict != rhs.verdict {return false}
+    if lhs.findings != rhs.findings {return false}
+    if lhs.redactedText != rhs.redactedText {return false}
+    if lhs.policyVersion != rhs.policyVersion {return false}
+    if lhs.truncated != rhs.truncated {return false}
+    if lhs.sessionTainted != rhs.sessionTainted {return false}
+    if lhs.reasons != rhs.reasons {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Pramagent_V1_Finding: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Finding"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}rule_id\0\u{1}category\0\u{1}severity\0\u{1}start\0\u{1}end\0\u{1}layers\0\u{1}placeholder\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.ruleID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.category) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.severity) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.start) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.end) }()
+      case 6: try { try decoder.decodeRepeatedStringField(value: &self.layers) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.placeholder) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.ruleID.isEmpty {
+      try visitor.visitSingularStringField(value: self.ruleID, fieldNumber: 1)
+    }
+    if !self.category.isEmpty {
+      try visitor.visitSingularStringField(value: self.category, fieldNumber: 2)
+    }
+    if !self.severity.isEmpty {
+      try visitor.visitSingularStringField(value: self.severity, fieldNumber: 3)
+    }
+    if self.start != 0 {
+      try visitor.visitSingularUInt32Field(value: self.start, fieldNumber: 4)
+    }
+    if self.end != 0 {
+      try visitor.visitSingularUInt32Field(value: self.end, fieldNumber: 5)
+    }
+    if !self.layers.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.layers, fieldNumber: 6)
+    }
+    if !self.placeholder.isEmpty {
+      try visitor.visitSingularStringField(value: self.placeholder, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Pramagent_V1_Finding, rhs: Pramagent_V1_Finding) -> Bool {
+    if lhs.ruleID != rhs.ruleID {return false}
+    if lhs.category != rhs.category {return false}
+    if lhs.severity != rhs.severity {return false}
+    if lhs.start != rhs.start {return false}
+    if lhs.end != rhs.end {return false}
+    if lhs.layers != rhs.layers {return false}
+    if lhs.placeholder != rhs.placeholder {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -782,7 +1236,7 @@ nonisolated extension Pramagent_V1_Decision: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Pramagent_V1_Reason: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Reason"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}code\0\u{1}message\0\u{3}instance_path\0\u{1}keyword\0\u{3}keyword_location\0\u{1}chain\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}code\0\u{1}message\0\u{3}instance_path\0\u{1}keyword\0\u{3}keyword_location\0\u{1}chain\0\u{3}rule_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -796,6 +1250,7 @@ nonisolated extension Pramagent_V1_Reason: SwiftProtobuf.Message, SwiftProtobuf.
       case 4: try { try decoder.decodeSingularStringField(value: &self.keyword) }()
       case 5: try { try decoder.decodeSingularStringField(value: &self.keywordLocation) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.chain) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.ruleID) }()
       default: break
       }
     }
@@ -820,6 +1275,9 @@ nonisolated extension Pramagent_V1_Reason: SwiftProtobuf.Message, SwiftProtobuf.
     if !self.chain.isEmpty {
       try visitor.visitSingularStringField(value: self.chain, fieldNumber: 6)
     }
+    if !self.ruleID.isEmpty {
+      try visitor.visitSingularStringField(value: self.ruleID, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -830,6 +1288,7 @@ nonisolated extension Pramagent_V1_Reason: SwiftProtobuf.Message, SwiftProtobuf.
     if lhs.keyword != rhs.keyword {return false}
     if lhs.keywordLocation != rhs.keywordLocation {return false}
     if lhs.chain != rhs.chain {return false}
+    if lhs.ruleID != rhs.ruleID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

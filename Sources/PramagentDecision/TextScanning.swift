@@ -1,0 +1,127 @@
+import Foundation
+import JSONSchema
+import PramagentPolicy
+import PramagentRules
+
+/// The answer to ScanText and ReportToolResult.
+public struct TextScanOutcome: Sendable {
+    public var verdict: PolicyVerdict
+    public var findings: [Finding]
+    public var redactedText: String?
+    public var truncated: Bool
+    public var sessionTainted: Bool
+    public var reasons: [DecisionReason]
+    public var policyVersion: String
+}
+
+extension DecisionEngine {
+    /// Scans a text by the policy's rules for `direction`. With `redact`, redactable findings are
+    /// replaced in `redactedText` and no longer count toward the verdict. Fails closed: no policy,
+    /// no scanning section, or a text over the limit gives BLOCK with a reason.
+    public func scanText(_ text: String, direction: ScanDirection, redact: Bool) -> TextScanOutcome {
+        let snapshot = self.snapshot
+        var outcome = TextScanOutcome(verdict: .allow, findings: [], redactedText: nil, truncated: false, sessionTainted: false,
+                                      reasons: [], policyVersion: snapshot?.version ?? "")
+        guard let snapshot else {
+            outcome.verdict = .block
+            outcome.reasons = [DecisionReason(code: .policyUnavailable, message: "no policy is loaded; nothing can be declared safe")]
+            return outcome
+        }
+        guard let scanning = snapshot.scanning else {
+            outcome.verdict = .block
+            outcome.reasons = [DecisionReason(code: .scanningDisabled, message: "the policy has no scanning section; add `scanning: {corpora: [all]}`")]
+            return outcome
+        }
+        let bytes = Array(text.utf8)
+        guard bytes.count <= scanning.maxTextBytes else {
+            outcome.verdict = .block
+            outcome.reasons = [DecisionReason(code: .textTooLarge, message: "text is \(bytes.count) bytes; the policy allows \(scanning.maxTextBytes)")]
+            return outcome
+        }
+        let report = scanning.text.scan(bytes)
+        outcome.findings = report.findings
+        outcome.truncated = report.truncated
+        var counted = report.findings
+        if redact {
+            outcome.redactedText = report.redact(bytes)
+            counted = counted.filter { $0.placeholder == nil }
+        }
+        let thresholds = scanning.thresholds[direction] ?? ScanningPolicy.defaultThresholds[direction]!
+        outcome.verdict = thresholds.verdict(for: counted)
+        if let worst = counted.max(by: { $0.severity < $1.severity }), outcome.verdict != .allow {
+            var reason = DecisionReason(code: .unsafeText,
+                                        message: "\(counted.count) finding(s) in the \(direction.rawValue); worst: \(worst.ruleID) (\(worst.category), \(worst.severity.rawValue))")
+            reason.ruleID = worst.ruleID
+            outcome.reasons.append(reason)
+        }
+        if report.truncated {
+            if outcome.verdict < .escalate { outcome.verdict = .escalate }
+            outcome.reasons.append(DecisionReason(code: .scanTruncated, message: "a scan limit was reached; not every match was examined"))
+        }
+        return outcome
+    }
+
+    /// Scans a tool's result; findings in the policy's taint categories taint the session, so the
+    /// chain step `tainted` (built-in chain `tainted_then_external`) applies to later calls.
+    public func reportToolResult(tenant: String, session: String, tool: String, text: String, redact: Bool) -> TextScanOutcome {
+        var outcome = scanText(text, direction: .toolResult, redact: redact)
+        guard let scanning = snapshot?.scanning, !tenant.isEmpty, !session.isEmpty else { return outcome }
+        let taints = outcome.findings.contains { scanning.taintCategories.contains($0.category) } || outcome.truncated
+        guard taints, let defaults = snapshot?.defaults else { return outcome }
+        let now = clock.monotonicSeconds()
+        let recorded: Bool? = sessions.withSession(tenant: tenant, session: session, now: now, idleSeconds: defaults.sessionIdleSeconds,
+                                            maxSessions: defaults.maxSessions) { state in
+            state.history.append(SessionCall(toolID: ChainStep.taintEventID, sideEffect: .read, time: now), capacity: defaults.sessionHistory)
+            return true
+        }
+        if recorded == nil {
+            // The taint could not be remembered: fail closed on this result.
+            outcome.verdict = .block
+            outcome.reasons.append(DecisionReason(code: .sessionCapacity, message: "the session table is full; the taint could not be recorded"))
+        } else {
+            outcome.sessionTainted = true
+        }
+        return outcome
+    }
+
+    /// Step 4b: every string in the arguments (and every key) through the argument rules, and,
+    /// for tools at or above the leak threshold, through the secret and PII rules.
+    func scanArguments(_ arguments: JSONValue, _ tool: ToolPolicy, _ scanning: ScanningPolicy, _ decision: inout ToolCallDecision) {
+        let leakCheck = tool.sideEffect >= scanning.leakSideEffect && !scanning.leak.isEmpty
+        guard !scanning.arguments.isEmpty || leakCheck else { return }
+        var strings: [(path: String, text: String)] = []
+        func walk(_ value: JSONValue, _ path: String) {
+            switch value {
+            case .string(let s): strings.append((path, s))
+            case .array(let items): for (i, item) in items.enumerated() { walk(item, path + "/" + String(i)) }
+            case .object(let o):
+                for (key, item) in zip(o.keys, o.values) {
+                    let escaped = key.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+                    walk(item, path + "/" + escaped)
+                }
+            default: break
+            }
+        }
+        walk(arguments, "")
+        for (path, text) in strings {
+            let bytes = Array(text.utf8)
+            if !scanning.arguments.isEmpty {
+                report(scanning.arguments.scan(bytes), code: .argumentInjection, thresholds: scanning.argumentThresholds, path, &decision)
+            }
+            if leakCheck {
+                report(scanning.leak.scan(bytes), code: .dataLeak, thresholds: scanning.leakThresholds, path, &decision)
+            }
+        }
+    }
+
+    private func report(_ scan: ScanReport, code: ReasonCode, thresholds: ScanThresholds, _ path: String, _ decision: inout ToolCallDecision) {
+        var verdict = thresholds.verdict(for: scan.findings)
+        if scan.truncated && verdict < .escalate { verdict = .escalate }
+        guard verdict != .allow, let worst = scan.findings.max(by: { $0.severity < $1.severity }) else { return }
+        let what = code == .dataLeak ? "would send out" : "carries"
+        var reason = DecisionReason(code: code, message: "argument \(path.isEmpty ? "/" : path) \(what) \(worst.category) (\(worst.ruleID), \(worst.severity.rawValue))")
+        reason.ruleID = worst.ruleID
+        reason.instancePath = path
+        add(&decision, verdict, reason)
+    }
+}
