@@ -1,5 +1,7 @@
 import CVectorscan
+import Dispatch
 import Foundation
+import Synchronization
 
 /// Bounds on one scan. Every stage is linear in the input; these bound the constants.
 public struct ScanLimits: Sendable {
@@ -57,15 +59,11 @@ public final class RuleEngine: Sendable {
         let database: VectorscanDatabase
         /// Rule index of each pattern id.
         let ruleOfPattern: [Int]
-        /// For patterns compiled without start-of-match tracking: their maximum width.
-        let widthWithoutStart: [Int?]
+        /// Longest match of each pattern, capped at `lookback` (how far back a start is searched).
+        let widths: [Int]
 
-        func span(_ hit: (id: UInt32, from: Int, to: Int)) -> (Int, Int) {
-            guard let width = widthWithoutStart[Int(hit.id)] else { return (hit.from, hit.to) }
-            return (max(0, hit.to - width), hit.to)
-        }
+        static let lookback = 512
     }
-
     private let prose: ViewDatabase?
     private let plain: ViewDatabase?
     private let raw: ViewDatabase?
@@ -77,53 +75,58 @@ public final class RuleEngine: Sendable {
         self.piiKinds = pii
         self.limits = limits
         var databases: [VectorscanDatabase] = []
-        func build(_ view: RuleView) throws(RuleCompileError) -> ViewDatabase? {
+        @Sendable func build(_ view: RuleView) throws(RuleCompileError) -> ViewDatabase? {
             var patterns: [String] = []
             var flags: [UInt32] = []
             var owners: [(rule: Int, pattern: Int)] = []
             for (r, rule) in rules.enumerated() where rule.view == view {
                 for (p, pattern) in rule.patterns.enumerated() {
                     patterns.append(view == .prose ? PatternDialect.prose(pattern) : pattern)
-                    var f = UInt32(HS_FLAG_SOM_LEFTMOST | HS_FLAG_DOTALL)
+                    var f = UInt32(HS_FLAG_DOTALL)
                     if view != .raw { f |= UInt32(HS_FLAG_CASELESS) }
                     flags.append(f)
                     owners.append((r, p))
                 }
             }
             guard !patterns.isEmpty else { return nil }
-            // Start-of-match tracking makes some patterns too large for Vectorscan; those run
-            // without it and their spans start at most their maximum width before the end.
-            // Each pattern is checked alone first (memoised), so a bad one is named exactly.
-            // A cached database (same patterns and flags) skips all of it.
+            // No start-of-match tracking: it made compiling ten times slower (tens of seconds for
+            // the built-in corpora). Starts are found after a match by `refine`. A cached
+            // database (same patterns and flags, same library and CPU) skips the compile.
             let key = DatabaseCache.key(patterns: patterns, flags: flags)
             if let (cached, widths) = DatabaseCache.load(key, patternCount: patterns.count) {
-                databases.append(cached)
-                return ViewDatabase(database: cached, ruleOfPattern: owners.map(\.rule), widthWithoutStart: widths)
-            }
-            var widths = [Int?](repeating: nil, count: patterns.count)
-            for i in patterns.indices {
-                switch VectorscanDatabase.check(patterns[i], flags: flags[i]) {
-                case .ok: break
-                case .tooLargeWithStart:
-                    flags[i] &= ~UInt32(HS_FLAG_SOM_LEFTMOST)
-                    widths[i] = VectorscanDatabase.maxWidth(patterns[i], flags: flags[i]) ?? 256
-                case .invalid(let message):
-                    throw RuleCompileError(ruleID: rules[owners[i].rule].id, patternIndex: owners[i].pattern, message: message)
-                }
+                return ViewDatabase(database: cached, ruleOfPattern: owners.map(\.rule), widths: widths.map { $0 ?? ViewDatabase.lookback })
             }
             do {
                 let db = try VectorscanDatabase(patterns: patterns, flags: flags)
+                let widths = patterns.indices.map { VectorscanDatabase.maxWidth(patterns[$0], flags: flags[$0]) }
                 DatabaseCache.store(key, db, widths: widths)
-                databases.append(db)
-                return ViewDatabase(database: db, ruleOfPattern: owners.map(\.rule), widthWithoutStart: widths)
+                return ViewDatabase(database: db, ruleOfPattern: owners.map(\.rule), widths: widths.map { $0 ?? ViewDatabase.lookback })
             } catch {
+                // Name the exact pattern: compile them one at a time (only on this error path).
+                for i in patterns.indices {
+                    if case .invalid(let message) = VectorscanDatabase.check(patterns[i], flags: flags[i]) {
+                        throw RuleCompileError(ruleID: rules[owners[i].rule].id, patternIndex: owners[i].pattern, message: message)
+                    }
+                }
                 let owner = error.index >= 0 && error.index < owners.count ? owners[error.index] : (rule: 0, pattern: 0)
                 throw RuleCompileError(ruleID: rules[owner.rule].id, patternIndex: owner.pattern, message: error.message)
             }
         }
-        prose = try build(.prose)
-        plain = try build(.plain)
-        raw = try build(.raw)
+        // The three views compile in parallel (Vectorscan compiles are CPU-bound and independent).
+        let results = Mutex<[RuleView: Result<ViewDatabase?, RuleCompileError>]>([:])
+        let views = RuleView.allCases
+        DispatchQueue.concurrentPerform(iterations: views.count) { i in
+            let result: Result<ViewDatabase?, RuleCompileError>
+            do throws(RuleCompileError) { result = .success(try build(views[i])) } catch { result = .failure(error) }
+            results.withLock { $0[views[i]] = result }
+        }
+        let built = results.withLock { $0 }
+        for view in views { if case .failure(let error) = built[view]! { throw error } }
+        func take(_ view: RuleView) -> ViewDatabase? { if case .success(let db) = built[view]! { return db }; return nil }
+        prose = take(.prose)
+        plain = take(.plain)
+        raw = take(.raw)
+        databases = [prose, plain, raw].compactMap { $0?.database }
         if databases.isEmpty {
             scratch = nil
         } else {
@@ -161,28 +164,25 @@ public final class RuleEngine: Sendable {
         if let scratch {
             scratch.withScratch { s in
                 if let raw {
-                    for hit in matches(raw, bytes, s, &truncated) {
-                        let (from, to) = raw.span(hit)
-                        add(raw.ruleOfPattern[Int(hit.id)], from..<to, nil)
+                    for hit in refine(raw, bytes, matches(raw, bytes, s, &truncated), s) {
+                        add(raw.ruleOfPattern[Int(hit.id)], hit.from..<hit.to, nil)
                     }
                 }
                 guard plain != nil || prose != nil else { return }
                 let plainView = TextNormalizer.plain(bytes)
                 if let plain {
-                    for hit in matches(plain, plainView.bytes, s, &truncated) {
-                        let (from, to) = plain.span(hit)
-                        add(plain.ruleOfPattern[Int(hit.id)], plainView.originalSpan(from, to), nil)
+                    for hit in refine(plain, plainView.bytes, matches(plain, plainView.bytes, s, &truncated), s) {
+                        add(plain.ruleOfPattern[Int(hit.id)], plainView.originalSpan(hit.from, hit.to), nil)
                     }
                 }
                 if let prose {
                     let proseView = TextNormalizer.prose(plainView)
-                    for hit in matches(prose, proseView.bytes, s, &truncated) {
-                        let (from, to) = prose.span(hit)
-                        add(prose.ruleOfPattern[Int(hit.id)], proseView.originalSpan(from, to), nil)
+                    for hit in refine(prose, proseView.bytes, matches(prose, proseView.bytes, s, &truncated), s) {
+                        add(prose.ruleOfPattern[Int(hit.id)], proseView.originalSpan(hit.from, hit.to), nil)
                     }
-                    for hit in matches(prose, Decoders.rot13(proseView.bytes), s, &truncated) {
-                        let (from, to) = prose.span(hit)
-                        add(prose.ruleOfPattern[Int(hit.id)], proseView.originalSpan(from, to), "rot13")
+                    let rotated = Decoders.rot13(proseView.bytes)
+                    for hit in refine(prose, rotated, matches(prose, rotated, s, &truncated), s) {
+                        add(prose.ruleOfPattern[Int(hit.id)], proseView.originalSpan(hit.from, hit.to), "rot13")
                     }
                 }
             }
@@ -220,6 +220,45 @@ public final class RuleEngine: Sendable {
         view.database.scan(bytes, scratch: scratch, into: collector)
         if collector.truncated { truncated = true }
         return collector.hits
+    }
+
+    /// Finds where each match starts (the database reports only ends). A match that ends right
+    /// after the previous one of the same pattern extends it; otherwise the start is the latest
+    /// offset, within the pattern's width, from which the pattern still matches up to the end
+    /// (binary search with the same database on the short window). Linear: each search scans at
+    /// most `lookback` bytes a logarithmic number of times, and runs cost nothing extra.
+    private func refine(_ view: ViewDatabase, _ bytes: [UInt8], _ hits: [(id: UInt32, from: Int, to: Int)],
+                        _ scratch: OpaquePointer) -> [(id: UInt32, from: Int, to: Int)] {
+        guard !hits.isEmpty else { return [] }
+        var out: [(id: UInt32, from: Int, to: Int)] = []
+        var last: [UInt32: Int] = [:] // pattern id -> index in out
+        let probe = MatchCollector(limit: limits.maxMatches)
+        func matchesEnding(_ id: UInt32, from: Int, to: Int) -> Bool {
+            probe.hits.removeAll(keepingCapacity: true)
+            view.database.scan(Array(bytes[from..<to]), scratch: scratch, into: probe)
+            return probe.hits.contains { $0.id == id && $0.to == to - from }
+        }
+        for hit in hits {
+            if let i = last[hit.id], out[i].to >= hit.to - 1, out[i].to < hit.to {
+                out[i].to = hit.to
+                continue
+            }
+            if let i = last[hit.id], out[i].to >= hit.to { continue }
+            let width = min(view.widths[Int(hit.id)], ViewDatabase.lookback, hit.to)
+            var lo = hit.to - width // matches (assumed)
+            var hi = hit.to - 1     // latest possible start
+            if !matchesEnding(hit.id, from: hi, to: hit.to) {
+                while lo < hi - 1 {
+                    let mid = (lo + hi) / 2
+                    if matchesEnding(hit.id, from: mid, to: hit.to) { lo = mid } else { hi = mid }
+                }
+            } else {
+                lo = hi
+            }
+            last[hit.id] = out.count
+            out.append((hit.id, lo, hit.to))
+        }
+        return out
     }
 
     /// One finding per rule and run of overlapping matches (Vectorscan reports every end offset).

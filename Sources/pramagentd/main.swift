@@ -98,7 +98,8 @@ struct PramagentDaemonCommand: AsyncParsableCommand {
         config.threads = threads
         mkdir(stateDir, 0o750)
         // Compiled rule databases survive restarts here (compiling the built-in corpora takes seconds).
-        DatabaseCache.directory = (stateDir as NSString).appendingPathComponent("rules-cache")
+        DatabaseCache.directory = ProcessInfo.processInfo.environment["PRAMAGENT_RULES_CACHE"]
+            ?? (stateDir as NSString).appendingPathComponent("rules-cache")
         signal(SIGPIPE, SIG_IGN)
 
         config.auditTimeoutSeconds = Double(auditTimeoutMs) / 1000

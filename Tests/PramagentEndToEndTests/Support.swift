@@ -42,7 +42,12 @@ struct TestFailure: Error, CustomStringConvertible {
 /// The repository root (for the shipped policies) and the build directory (for the binaries).
 enum Paths {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    /// Daemons started by the tests share one compiled-rules cache (a cold compile takes a second or two).
+    static let sharedRulesCache: Void = {
+        setenv("PRAMAGENT_RULES_CACHE", NSTemporaryDirectory() + "pramagent-test-rules-cache-\(getuid())", 1)
+    }()
     static var buildDirectory: String {
+        _ = sharedRulesCache
         let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         var dir = exe.deletingLastPathComponent()
         // swift test runs .build/<config>/<package>PackageTests.xctest
