@@ -40,6 +40,18 @@ public final class PramagentClient: Sendable {
         try await next.checkToolCall(tenant: tenant, session: session, tool: tool, argumentsJSON: argumentsJSON, operation: operation)
     }
 
+    /// Scans a text (prompt, model output or tool result) by the policy's rules.
+    public func scanText(_ text: String, direction: Pramagent_V1_Direction, redact: Bool = false,
+                         tenant: String = "", session: String = "") async throws(PramagentClientError) -> Pramagent_V1_ScanResult {
+        try await next.scanText(text, direction: direction, redact: redact, tenant: tenant, session: session)
+    }
+
+    /// Reports what a tool returned; injection findings taint the session.
+    public func reportToolResult(tenant: String, session: String, tool: String, text: String,
+                                 redact: Bool = false) async throws(PramagentClientError) -> Pramagent_V1_ScanResult {
+        try await next.reportToolResult(tenant: tenant, session: session, tool: tool, text: text, redact: redact)
+    }
+
     public func health() async throws(PramagentClientError) -> Pramagent_V1_HealthStatus {
         try await next.health()
     }

@@ -77,6 +77,30 @@ public final class PramagentConnection: Sendable {
         return d
     }
 
+    /// Scans a text (prompt, model output or tool result) by the policy's rules.
+    public func scanText(_ text: String, direction: Pramagent_V1_Direction, redact: Bool = false,
+                         tenant: String = "", session: String = "") async throws(PramagentClientError) -> Pramagent_V1_ScanResult {
+        let response = try await send(Pramagent_V1_Request.with {
+            $0.scanText = Pramagent_V1_ScanText.with {
+                $0.text = text; $0.direction = direction; $0.redact = redact; $0.tenant = tenant; $0.session = session
+            }
+        })
+        guard case .scanResult(let r)? = response.kind else { throw PramagentConnection.unexpected(response) }
+        return r
+    }
+
+    /// Reports what a tool returned; injection findings taint the session.
+    public func reportToolResult(tenant: String, session: String, tool: String, text: String,
+                                 redact: Bool = false) async throws(PramagentClientError) -> Pramagent_V1_ScanResult {
+        let response = try await send(Pramagent_V1_Request.with {
+            $0.reportToolResult = Pramagent_V1_ReportToolResult.with {
+                $0.tenant = tenant; $0.session = session; $0.tool = tool; $0.text = text; $0.redact = redact
+            }
+        })
+        guard case .scanResult(let r)? = response.kind else { throw PramagentConnection.unexpected(response) }
+        return r
+    }
+
     public func health() async throws(PramagentClientError) -> Pramagent_V1_HealthStatus {
         let response = try await send(Pramagent_V1_Request.with { $0.health = Pramagent_V1_Health() })
         guard case .health(let h)? = response.kind else { throw PramagentConnection.unexpected(response) }

@@ -145,12 +145,12 @@ enum Decoders {
     static func isReadable(_ bytes: [UInt8]) -> Bool {
         guard bytes.count >= 4 else { return false }
         var printable = 0
-        var letters = 0
+        var alphanumerics = 0
         for b in bytes {
             if (b >= 0x20 && b < 0x7F) || b == 0x0A || b == 0x0D || b == 0x09 { printable += 1 }
-            if (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) { letters += 1 }
+            if (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) { alphanumerics += 1 }
         }
-        guard printable * 100 >= bytes.count * 95, letters * 2 >= bytes.count else { return false }
+        guard printable * 100 >= bytes.count * 95, alphanumerics * 2 >= bytes.count else { return false }
         return String(validating: bytes, as: UTF8.self) != nil
     }
 

@@ -161,11 +161,19 @@ public final class RuleEngine: Sendable {
             let key = SpanKey(rule: rule, start: range.lowerBound, end: range.upperBound, layer: layer)
             if spans.updateValue((), forKey: key) == nil { order.append(key) }
         }
+        // Secrets and identifiers are matched on the text without invisible characters.
+        let stripped = TextNormalizer.stripped(bytes)
         if let scratch {
             scratch.withScratch { s in
                 if let raw {
-                    for hit in refine(raw, bytes, matches(raw, bytes, s, &truncated), s) {
-                        add(raw.ruleOfPattern[Int(hit.id)], hit.from..<hit.to, nil)
+                    if let clean = stripped {
+                        for hit in refine(raw, clean.bytes, matches(raw, clean.bytes, s, &truncated), s) {
+                            add(raw.ruleOfPattern[Int(hit.id)], clean.originalSpan(hit.from, hit.to), nil)
+                        }
+                    } else {
+                        for hit in refine(raw, bytes, matches(raw, bytes, s, &truncated), s) {
+                            add(raw.ruleOfPattern[Int(hit.id)], hit.from..<hit.to, nil)
+                        }
                     }
                 }
                 guard plain != nil || prose != nil else { return }
@@ -189,9 +197,10 @@ public final class RuleEngine: Sendable {
         }
         var findings = merged(order)
         if !piiKinds.isEmpty {
-            for (kind, range) in PIIDetectors.find(piiKinds, in: bytes) {
+            for (kind, range) in PIIDetectors.find(piiKinds, in: stripped?.bytes ?? bytes) {
+                let span = stripped?.originalSpan(range.lowerBound, range.upperBound) ?? range
                 findings.append(Finding(ruleID: kind.ruleID, category: kind.category, severity: kind.severity,
-                                        start: range.lowerBound, end: range.upperBound, placeholder: kind.placeholder))
+                                        start: span.lowerBound, end: span.upperBound, placeholder: kind.placeholder))
             }
         }
         if depth < limits.decodeDepth {

@@ -74,36 +74,65 @@ public enum TextNormalizer {
         let n = src.count
         var words = NormalizedText(capacity: n)
         var lastWasSpace = true
-        func separator(_ i: Int) {
-            if !lastWasSpace { words.append(0x20, Int(plain.starts[i]), Int(plain.ends[i])); lastWasSpace = true }
-        }
         var i = 0
         while i < n {
-            // A word: letters, digits and leet symbols; trailing symbols are punctuation ("hello!").
-            guard isWordByte(src[i]) || (leet(src[i]) != nil && i + 1 < n && isWordByte(src[i + 1])) else {
-                separator(i)
+            // A word: letters, digits and the symbols that stand for letters (@ $ ! |).
+            guard isWordByte(src[i]) || leet(src[i]) != nil else {
+                if !lastWasSpace { words.append(0x20, Int(plain.starts[i]), Int(plain.ends[i])); lastWasSpace = true }
                 i += 1
                 continue
             }
             var end = i
+            while end < n, isWordByte(src[end]) || leet(src[end]) != nil { end += 1 }
+            // "!" and "|" closing a word of three or more characters are punctuation ("hello!"),
+            // in shorter words letters ("A!" is "ai", "AP!" is "api").
+            var wordEnd = end
+            while wordEnd > i + 2, src[wordEnd - 1] == 0x21 || src[wordEnd - 1] == 0x7C { wordEnd -= 1 }
             var hasLetter = false
-            while end < n, isWordByte(src[end]) || (leet(src[end]) != nil && end + 1 < n && isWordByte(src[end + 1])) {
-                if isLetter(src[end]) { hasLetter = true }
-                end += 1
+            var hasSymbol = false
+            for k in i..<wordEnd {
+                if isLetter(src[k]) { hasLetter = true } else if !isWordByte(src[k]) { hasSymbol = true }
             }
-            // Digits and symbols read as letters only in words that have letters ("h4ck", not "2024").
-            for k in i..<end {
-                var b = src[k]
-                if hasLetter, !isLetter(b), let letter = leet(b) { b = letter }
-                words.append(b, Int(plain.starts[k]), Int(plain.ends[k]))
+            // Digits and symbols read as letters in words that are not numbers ("h4ck", "@11", "70"
+            // for "to"; not "2024" or "365").
+            let convert = hasLetter || hasSymbol || wordEnd - i <= 2
+            if wordEnd > i {
+                for k in i..<wordEnd {
+                    var b = src[k]
+                    if convert, !isLetter(b), let letter = leet(b) { b = letter }
+                    words.append(b, Int(plain.starts[k]), Int(plain.ends[k]))
+                }
+                lastWasSpace = false
             }
-            lastWasSpace = false
+            if wordEnd < end, !lastWasSpace { words.append(0x20, Int(plain.starts[wordEnd]), Int(plain.ends[wordEnd])); lastWasSpace = true }
             i = end
         }
         if words.bytes.last == 0x20 {
             words.bytes.removeLast(); words.starts.removeLast(); words.ends.removeLast()
         }
         return joinSpacedLetters(words)
+    }
+
+    /// The original text with invisible characters (zero-width, bidi controls, soft hyphens,
+    /// variation selectors) removed and compatibility forms folded (full-width digits and letters),
+    /// case and punctuation kept; for secrets and identifiers split by invisible characters.
+    /// Nil when the text is plain ASCII (nothing to strip).
+    public static func stripped(_ text: [UInt8]) -> NormalizedText? {
+        guard text.contains(where: { $0 >= 0x80 }) else { return nil }
+        var out = NormalizedText(capacity: text.count)
+        var i = 0
+        while i < text.count {
+            if text[i] < 0x80 { out.append(text[i], i, i + 1); i += 1; continue }
+            let (scalar, length) = decodeScalar(text, i)
+            if isIgnorable(scalar) { i += length; continue }
+            if (0xFF01...0xFF5E).contains(scalar) {
+                out.append(UInt8(scalar - 0xFF01 + 0x21), i, i + length) // full-width ASCII
+            } else {
+                for k in i..<i + length { out.append(text[k], i, i + length) }
+            }
+            i += length
+        }
+        return out
     }
 
     /// "i g n o r e that" -> "ignore that": three or more one-letter words in a row are joined.
