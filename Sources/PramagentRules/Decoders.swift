@@ -14,8 +14,13 @@ enum Decoders {
 
     /// Encoded runs of `text` whose decoded form is readable text, within `budget` decoded bytes.
     static func segments(in text: [UInt8], budget: inout Int) -> [Segment] {
+        segments(in: text, budget: &budget, gates: .all)
+    }
+
+    /// Only the layers whose gate is open (see `Gates`).
+    static func segments(in text: [UInt8], budget: inout Int, gates: Gates) -> [Segment] {
         var out: [Segment] = []
-        scanRuns(text, isMember: isBase64Byte) { run in
+        if gates.contains(.base64) { scanRuns(text, isMember: isBase64Byte) { run in
             // Padding only at the end: "key=value" is not one run.
             var end = run.upperBound
             while end < text.count && end - run.upperBound < 2 && text[end] == 0x3D { end += 1 }
@@ -23,14 +28,15 @@ enum Decoders {
             guard run.count >= minBase64, budget > 0, let decoded = base64(text[range]), isReadable(decoded) else { return }
             budget -= decoded.count
             out.append(Segment(range: range, layer: "base64", decoded: decoded))
-        }
-        scanRuns(text, isMember: isHexRunByte) { range in
+        } }
+        if gates.contains(.hex) { scanRuns(text, isMember: isHexRunByte) { range in
             guard range.count >= minHex, budget > 0, let decoded = hex(text[range]), isReadable(decoded) else { return }
             budget -= decoded.count
             out.append(Segment(range: range, layer: "hex", decoded: decoded))
-        }
+        } }
+        guard gates.contains(.url) else { return out }
         scanRuns(text, isMember: { $0 > 0x20 && $0 < 0x7F }) { range in
-            guard budget > 0, let decoded = percentDecoded(text[range]), isReadable(decoded) else { return }
+            guard budget > 0, text[range].contains(0x25), let decoded = percentDecoded(text[range]), isReadable(decoded) else { return }
             budget -= decoded.count
             out.append(Segment(range: range, layer: "url", decoded: decoded))
         }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Foundation
 
 /// Personal data found by a detector with a validator (not by a pattern alone).
 public enum PIIKind: String, Sendable, CaseIterable {
@@ -50,7 +51,14 @@ public enum PIIKind: String, Sendable, CaseIterable {
 
 /// Linear scanners for personal data, each confirmed by a validator (Luhn, mod-97, SSN rules, ...).
 public enum PIIDetectors {
-    public static func find(_ kinds: Set<PIIKind>, in text: [UInt8]) -> [(kind: PIIKind, range: Range<Int>)] {
+    public static func find(_ wanted: Set<PIIKind>, in text: [UInt8]) -> [(kind: PIIKind, range: Range<Int>)] {
+        find(wanted, in: text, gates: .all)
+    }
+
+    /// Runs only the detectors whose gate is open (see `Gates`).
+    static func find(_ wanted: Set<PIIKind>, in text: [UInt8], gates: Gates) -> [(kind: PIIKind, range: Range<Int>)] {
+        let kinds = wanted.filter { gates.contains(Gates.forPII($0)) }
+        if kinds.isEmpty { return [] }
         var out: [(PIIKind, Range<Int>)] = []
         if kinds.contains(.creditCard) { out += creditCards(text).map { (.creditCard, $0) } }
         if kinds.contains(.iban) { out += ibans(text).map { (.iban, $0) } }
@@ -63,10 +71,10 @@ public enum PIIDetectors {
             let lower = text.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
             if kinds.contains(.dateOfBirth) { out += datesOfBirth(text, lower).map { (.dateOfBirth, $0) } }
             if kinds.contains(.medicalRecordNumber) {
-                out += identifiers(after: mrnKeywords, text, lower, minDigits: 4, length: 5...15).map { (.medicalRecordNumber, $0) }
+                out += identifiers(after: mrnTable, text, lower, minDigits: 4, length: 5...15).map { (.medicalRecordNumber, $0) }
             }
             if kinds.contains(.healthPlanID) {
-                out += identifiers(after: planKeywords, text, lower, minDigits: 3, length: 6...20).map { (.healthPlanID, $0) }
+                out += identifiers(after: planTable, text, lower, minDigits: 3, length: 6...20).map { (.healthPlanID, $0) }
             }
         }
         return out
@@ -336,8 +344,9 @@ public enum PIIDetectors {
             let s = run.lowerBound, e = run.upperBound
             guard run.count >= 3, run.count <= 45, s == 0 || !(isAlnum(t[s - 1]) || t[s - 1] == 0x2E),
                   e == n || !isAlnum(t[e]) else { return }
-            let colons = t[run].filter { $0 == 0x3A }.count
-            guard colons >= 2, t[run].contains(where: { $0 != 0x3A }) else { return }
+            var colons = 0
+            for k in run where t[k] == 0x3A { colons += 1 }
+            guard colons >= 2, colons < run.count else { return }
             var addr = in6_addr()
             let ok = (Array(t[run]) + [0]).withUnsafeBufferPointer { b in
                 b.withMemoryRebound(to: CChar.self) { inet_pton(AF_INET6, $0.baseAddress, &addr) }
@@ -374,32 +383,44 @@ public enum PIIDetectors {
     static let months = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
                          "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"]
 
-    /// Offsets just after each whole-word occurrence of any keyword.
-    static func keywordEnds(_ keywords: [String], _ lower: [UInt8]) -> [Int] {
+    /// Keywords by first byte, as bytes (built once).
+    final class KeywordTable: Sendable {
+        let byFirst: [[[UInt8]]]
+        init(_ keywords: [String]) {
+            var table = [[[UInt8]]](repeating: [], count: 256)
+            for k in keywords { let b = Array(k.utf8); table[Int(b[0])].append(b) }
+            byFirst = table
+        }
+    }
+    static let birthTable = KeywordTable(birthKeywords)
+    static let mrnTable = KeywordTable(mrnKeywords)
+    static let planTable = KeywordTable(planKeywords)
+
+    /// Offsets just after each whole-word occurrence of any keyword: one pass over the text.
+    static func keywordEnds(_ table: KeywordTable, _ lower: [UInt8]) -> [Int] {
         var ends: [Int] = []
         let n = lower.count
-        for keyword in keywords {
-            let k = Array(keyword.utf8)
-            guard k.count <= n else { continue }
+        lower.withUnsafeBufferPointer { t in
             var i = 0
-            while i + k.count <= n {
-                if lower[i] == k[0], lower[i..<i + k.count].elementsEqual(k),
-                   i == 0 || !isAlnum(lower[i - 1]), i + k.count == n || !isAlnum(lower[i + k.count]) {
-                    ends.append(i + k.count)
-                    i += k.count
-                } else {
-                    i += 1
+            while i < n {
+                let candidates = table.byFirst[Int(t[i])]
+                if !candidates.isEmpty, i == 0 || !isAlnum(t[i - 1]) {
+                    for k in candidates where i + k.count <= n {
+                        let same = k.withUnsafeBufferPointer { kb in memcmp(t.baseAddress! + i, kb.baseAddress!, k.count) == 0 }
+                        if same, i + k.count == n || !isAlnum(t[i + k.count]) { ends.append(i + k.count) }
+                    }
                 }
+                i += 1
             }
         }
-        return ends.sorted()
+        return ends
     }
 
     /// A date within 32 bytes after a birth keyword: 1985-03-14, 03/14/1985, 14.03.1985, March 14, 1985, 14 March 1985.
     static func datesOfBirth(_ t: [UInt8], _ lower: [UInt8]) -> [Range<Int>] {
         var out: [Range<Int>] = []
         var covered = 0
-        for k in keywordEnds(birthKeywords, lower) where k >= covered {
+        for k in keywordEnds(birthTable, lower) where k >= covered {
             let limit = min(t.count, k + 32)
             var i = k
             while i < limit {
@@ -460,7 +481,7 @@ public enum PIIDetectors {
     }
 
     /// An identifier (letters, digits, dashes; at least `minDigits` digits) within 24 bytes after a keyword.
-    static func identifiers(after keywords: [String], _ t: [UInt8], _ lower: [UInt8], minDigits: Int, length: ClosedRange<Int>) -> [Range<Int>] {
+    static func identifiers(after keywords: KeywordTable, _ t: [UInt8], _ lower: [UInt8], minDigits: Int, length: ClosedRange<Int>) -> [Range<Int>] {
         var out: [Range<Int>] = []
         var covered = 0
         for k in keywordEnds(keywords, lower) where k >= covered {

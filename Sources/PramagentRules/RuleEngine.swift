@@ -67,7 +67,8 @@ public final class RuleEngine: Sendable {
     private let prose: ViewDatabase?
     private let plain: ViewDatabase?
     private let raw: ViewDatabase?
-    private let scratch: ScratchPool?
+    private let scratch: ScratchPool
+    private let hasRules: Bool
 
     /// Compiles `rules` (one database per view) and switches on `pii` detectors.
     public init(rules: [Rule], pii: Set<PIIKind> = [], limits: ScanLimits = ScanLimits()) throws(RuleCompileError) {
@@ -127,12 +128,9 @@ public final class RuleEngine: Sendable {
         plain = take(.plain)
         raw = take(.raw)
         databases = [prose, plain, raw].compactMap { $0?.database }
-        if databases.isEmpty {
-            scratch = nil
-        } else {
-            do { scratch = try ScratchPool(databases: databases) } catch {
-                throw RuleCompileError(ruleID: "", patternIndex: 0, message: error.message)
-            }
+        hasRules = !databases.isEmpty
+        do { scratch = try ScratchPool(databases: databases + [Gates.database]) } catch {
+            throw RuleCompileError(ruleID: "", patternIndex: 0, message: error.message)
         }
     }
 
@@ -163,8 +161,10 @@ public final class RuleEngine: Sendable {
         }
         // Secrets and identifiers are matched on the text without invisible characters.
         let stripped = TextNormalizer.stripped(bytes)
-        if let scratch {
-            scratch.withScratch { s in
+        var gates: Gates = []
+        scratch.withScratch { s in
+            gates = Gates.open(stripped?.bytes ?? bytes, scratch: s)
+            if hasRules {
                 if let raw {
                     if let clean = stripped {
                         for hit in refine(raw, clean.bytes, matches(raw, clean.bytes, s, &truncated), s) {
@@ -177,19 +177,26 @@ public final class RuleEngine: Sendable {
                     }
                 }
                 guard plain != nil || prose != nil else { return }
-                let plainView = TextNormalizer.plain(bytes)
+                // Views without origins first; only a text with matches is normalised again with them.
+                let plainBytes = FastViews.plain(bytes) ?? TextNormalizer.plain(bytes, tracking: false).bytes
+                let proseBytes = prose == nil ? [] : FastViews.prose(plainBytes)
+                let rotated = prose == nil || !gates.contains(.rot13) ? [] : FastViews.rot13(proseBytes)
+                let plainHits = plain.map { matches($0, plainBytes, s, &truncated) } ?? []
+                let proseHits = prose.map { matches($0, proseBytes, s, &truncated) } ?? []
+                let rotHits = rotated.isEmpty ? [] : prose.map { matches($0, rotated, s, &truncated) } ?? []
+                guard !(plainHits.isEmpty && proseHits.isEmpty && rotHits.isEmpty) else { return }
+                let plainView = TextNormalizer.plain(bytes, tracking: true)
+                let proseView = prose == nil ? nil : Optional(TextNormalizer.prose(plainView))
                 if let plain {
-                    for hit in refine(plain, plainView.bytes, matches(plain, plainView.bytes, s, &truncated), s) {
+                    for hit in refine(plain, plainView.bytes, plainHits, s) {
                         add(plain.ruleOfPattern[Int(hit.id)], plainView.originalSpan(hit.from, hit.to), nil)
                     }
                 }
-                if let prose {
-                    let proseView = TextNormalizer.prose(plainView)
-                    for hit in refine(prose, proseView.bytes, matches(prose, proseView.bytes, s, &truncated), s) {
+                if let prose, let proseView {
+                    for hit in refine(prose, proseView.bytes, proseHits, s) {
                         add(prose.ruleOfPattern[Int(hit.id)], proseView.originalSpan(hit.from, hit.to), nil)
                     }
-                    let rotated = Decoders.rot13(proseView.bytes)
-                    for hit in refine(prose, rotated, matches(prose, rotated, s, &truncated), s) {
+                    for hit in refine(prose, rotated, rotHits, s) {
                         add(prose.ruleOfPattern[Int(hit.id)], proseView.originalSpan(hit.from, hit.to), "rot13")
                     }
                 }
@@ -197,14 +204,14 @@ public final class RuleEngine: Sendable {
         }
         var findings = merged(order)
         if !piiKinds.isEmpty {
-            for (kind, range) in PIIDetectors.find(piiKinds, in: stripped?.bytes ?? bytes) {
+            for (kind, range) in PIIDetectors.find(piiKinds, in: stripped?.bytes ?? bytes, gates: gates) {
                 let span = stripped?.originalSpan(range.lowerBound, range.upperBound) ?? range
                 findings.append(Finding(ruleID: kind.ruleID, category: kind.category, severity: kind.severity,
                                         start: span.lowerBound, end: span.upperBound, placeholder: kind.placeholder))
             }
         }
         if depth < limits.decodeDepth {
-            for segment in Decoders.segments(in: bytes, budget: &budget) {
+            for segment in Decoders.segments(in: bytes, budget: &budget, gates: gates) {
                 for inner in scan(segment.decoded, depth: depth + 1, budget: &budget, truncated: &truncated) {
                     var f = inner
                     f.start = segment.range.lowerBound

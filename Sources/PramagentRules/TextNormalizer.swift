@@ -7,17 +7,39 @@ public struct NormalizedText: Sendable {
     public internal(set) var bytes: [UInt8] = []
     var starts: [UInt32] = []
     var ends: [UInt32] = []
+    /// Whether origins are kept (views are first built without them; only a text with matches
+    /// is normalised again with them, so clean text pays for one cheap pass).
+    let tracking: Bool
 
-    init(capacity: Int) {
+    init(capacity: Int, tracking: Bool = true) {
+        self.tracking = tracking
         bytes.reserveCapacity(capacity)
-        starts.reserveCapacity(capacity)
-        ends.reserveCapacity(capacity)
+        if tracking {
+            starts.reserveCapacity(capacity)
+            ends.reserveCapacity(capacity)
+        }
     }
 
-    mutating func append(_ byte: UInt8, _ start: Int, _ end: Int) {
+    @inline(__always) mutating func append(_ byte: UInt8, _ start: Int, _ end: Int) {
         bytes.append(byte)
-        starts.append(UInt32(truncatingIfNeeded: start))
-        ends.append(UInt32(truncatingIfNeeded: end))
+        if tracking {
+            starts.append(UInt32(truncatingIfNeeded: start))
+            ends.append(UInt32(truncatingIfNeeded: end))
+        }
+    }
+
+    /// Appends `byte` with the origin of byte `k` of `source`.
+    @inline(__always) mutating func append(_ byte: UInt8, from source: NormalizedText, _ k: Int) {
+        bytes.append(byte)
+        if tracking {
+            starts.append(source.starts[k])
+            ends.append(source.ends[k])
+        }
+    }
+
+    mutating func removeLast() {
+        bytes.removeLast()
+        if tracking { starts.removeLast(); ends.removeLast() }
     }
 
     /// The original span of normalised bytes `from..<to`.
@@ -33,8 +55,8 @@ public struct NormalizedText: Sendable {
 public enum TextNormalizer {
     /// The plain view: NFKC with compatibility folding, diacritics and zero-width/bidi controls
     /// removed, lower case, Cyrillic/Greek look-alikes folded to Latin, whitespace runs as one space.
-    public static func plain(_ text: [UInt8]) -> NormalizedText {
-        var out = NormalizedText(capacity: text.count)
+    public static func plain(_ text: [UInt8], tracking: Bool = true) -> NormalizedText {
+        var out = NormalizedText(capacity: text.count, tracking: tracking)
         var lastWasSpace = true
         var i = 0
         let n = text.count
@@ -60,9 +82,7 @@ public enum TextNormalizer {
             }
             i += length
         }
-        if out.bytes.last == 0x20 {
-            out.bytes.removeLast(); out.starts.removeLast(); out.ends.removeLast()
-        }
+        if out.bytes.last == 0x20 { out.removeLast() }
         return out
     }
 
@@ -72,13 +92,13 @@ public enum TextNormalizer {
     public static func prose(_ plain: NormalizedText) -> NormalizedText {
         let src = plain.bytes
         let n = src.count
-        var words = NormalizedText(capacity: n)
+        var words = NormalizedText(capacity: n, tracking: plain.tracking)
         var lastWasSpace = true
         var i = 0
         while i < n {
             // A word: letters, digits and the symbols that stand for letters (@ $ ! |).
             guard isWordByte(src[i]) || leet(src[i]) != nil else {
-                if !lastWasSpace { words.append(0x20, Int(plain.starts[i]), Int(plain.ends[i])); lastWasSpace = true }
+                if !lastWasSpace { words.append(0x20, from: plain, i); lastWasSpace = true }
                 i += 1
                 continue
             }
@@ -100,16 +120,14 @@ public enum TextNormalizer {
                 for k in i..<wordEnd {
                     var b = src[k]
                     if convert, !isLetter(b), let letter = leet(b) { b = letter }
-                    words.append(b, Int(plain.starts[k]), Int(plain.ends[k]))
+                    words.append(b, from: plain, k)
                 }
                 lastWasSpace = false
             }
-            if wordEnd < end, !lastWasSpace { words.append(0x20, Int(plain.starts[wordEnd]), Int(plain.ends[wordEnd])); lastWasSpace = true }
+            if wordEnd < end, !lastWasSpace { words.append(0x20, from: plain, wordEnd); lastWasSpace = true }
             i = end
         }
-        if words.bytes.last == 0x20 {
-            words.bytes.removeLast(); words.starts.removeLast(); words.ends.removeLast()
-        }
+        if words.bytes.last == 0x20 { words.removeLast() }
         return joinSpacedLetters(words)
     }
 
@@ -147,7 +165,7 @@ public enum TextNormalizer {
             i += 1
         }
         guard candidate else { return words }
-        var out = NormalizedText(capacity: n)
+        var out = NormalizedText(capacity: n, tracking: words.tracking)
         i = 0
         while i < n {
             if isSingle(b, i) {
@@ -156,12 +174,12 @@ public enum TextNormalizer {
                 while j + 2 < n && b[j + 1] == 0x20 && isSingle(b, j + 2) { j += 2; count += 1 }
                 if count >= 3 {
                     var k = i
-                    while k <= j { out.append(b[k], Int(words.starts[k]), Int(words.ends[k])); k += 2 }
+                    while k <= j { out.append(b[k], from: words, k); k += 2 }
                     i = j + 1
                     continue
                 }
             }
-            out.append(b[i], Int(words.starts[i]), Int(words.ends[i]))
+            out.append(b[i], from: words, i)
             i += 1
         }
         return out

@@ -73,3 +73,30 @@ import Testing
 }
 
 nonisolated(unsafe) var budgetForTest = 1 << 20
+
+/// The fast views (no origins) must produce exactly the bytes of the tracked views.
+@Suite struct FastViewsTests {
+    struct Rng {
+        var state: UInt64
+        mutating func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 33 }
+    }
+
+    @Test func fastViewsMatchTrackedViewsOnRandomText() {
+        let pieces = ["ignore", " ", "  ", "\n", "a", "b", "1", "0", "3", "@", "$", "!", "|", ".", "-", "I", "G", "N", "X",
+                      "h4ck", "i g n o r e", "2024", "A!", "AP!", "hello!", "é", "Ｉ", "\u{200B}", "оk", "7", "5", ",", "'"]
+        var rng = Rng(state: 99)
+        for round in 0..<3_000 {
+            var text = ""
+            for _ in 0..<Int(rng.next() % 40) { text += pieces[Int(rng.next() % UInt64(pieces.count))] }
+            let bytes = Array(text.utf8)
+            let tracked = TextNormalizer.plain(bytes, tracking: true)
+            let untracked = TextNormalizer.plain(bytes, tracking: false)
+            #expect(tracked.bytes == untracked.bytes, "round \(round): \(text.debugDescription)")
+            if let fast = FastViews.plain(bytes) { #expect(fast == tracked.bytes, "plain, round \(round): \(text.debugDescription)") }
+            let prose = TextNormalizer.prose(tracked)
+            #expect(FastViews.prose(tracked.bytes) == prose.bytes, "prose, round \(round): \(text.debugDescription)")
+            #expect(FastViews.rot13(prose.bytes) == Decoders.rot13(prose.bytes))
+            #expect(prose.starts.count == prose.bytes.count && prose.ends.count == prose.bytes.count)
+        }
+    }
+}

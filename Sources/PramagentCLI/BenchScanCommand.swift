@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import PramagentClient
+import PramagentPolicy
+import PramagentRules
+import PramagentWire
+
+/// Scanner benchmark on ordinary prose: in process (normalisation and decoding included) and,
+/// with --socket, ScanText through the daemon next to a Health round trip.
+struct BenchScanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-scan",
+        abstract: "Benchmark the rule engine on ordinary prose (1 KiB, 16 KiB, 1 MiB) with every corpus on.",
+        discussion: """
+        Texts are built from the bundled benign corpus (redteam/benign.jsonl) in order, cut to \
+        size; python3 Benchmarks/python/bench_pramagent_rules_py.py builds the same texts for \
+        Python pramagent's rules. With --socket it also measures ScanText of 1 KiB through the \
+        daemon and a Health request on the same connection (the round trip without a scan).
+        """)
+
+    @Option(help: "Policy directory whose scanning section is measured.") var policies = "policies"
+    @Option(help: "Seconds per size.") var seconds = 3.0
+    @Option(help: "Also measure ScanText through this decision socket.") var socket: String?
+    @Option(help: "Text sizes in KiB.") var sizes: [Int] = [1, 16, 1024]
+
+    static func prose(bytes: Int) -> String {
+        let lines = RedTeamCorpus.bundledBenign.map(\.text)
+        var out = ""
+        var i = 0
+        while out.utf8.count < bytes { out += lines[i % lines.count] + " "; i += 1 }
+        return String(decoding: Array(out.utf8.prefix(bytes)), as: UTF8.self)
+    }
+
+    static func report(_ name: String, _ samples: inout [UInt64], _ bytes: Int) -> String {
+        samples.sort()
+        func p(_ q: Double) -> Double { Double(samples[min(samples.count - 1, Int(Double(samples.count) * q))]) / 1000 }
+        let mbps = Double(bytes) / (p(0.5) / 1e6) / 1e6
+        return String(format: "%@: %d runs, p50 %.1f us, p99 %.1f us, max %.1f us (%.0f MB/s at p50)",
+                      name, samples.count, p(0.5), p(0.99), Double(samples.last ?? 0) / 1000, mbps)
+    }
+
+    func run() async throws {
+        let snapshot: PolicySnapshot
+        let t0 = nowNanos()
+        do { snapshot = try PolicyLoader().load(directory: policies) } catch {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
+        print(String(format: "policy load incl. rule compile (or cache): %.0f ms", Double(nowNanos() - t0) / 1e6))
+        guard let scanning = snapshot.scanning else {
+            printError("error: \(policies) has no scanning section")
+            throw ExitCode(1)
+        }
+        for size in sizes.map({ $0 << 10 }) {
+            let bytes = Array(BenchScanCommand.prose(bytes: size).utf8)
+            let findings = scanning.text.scan(bytes).findings.count
+            var samples: [UInt64] = []
+            let end = nowNanos() + UInt64(seconds * 1e9)
+            while true {
+                let a = nowNanos()
+                _ = scanning.text.scan(bytes)
+                let b = nowNanos()
+                samples.append(b - a)
+                if b > end { break }
+            }
+            let label = size >= 1 << 20 ? "\(size >> 20) MiB" : "\(size >> 10) KiB"
+            print(BenchScanCommand.report("in process \(label) (\(findings) findings)", &samples, size))
+        }
+        guard let socket else { return }
+        let connection = try await PramagentConnection.connect(path: socket)
+        let text = BenchScanCommand.prose(bytes: 1 << 10)
+        for (name, body) in [("Health round trip", { () async throws in _ = try await connection.health() }),
+                             ("ScanText 1 KiB round trip", { () async throws in _ = try await connection.scanText(text, direction: .input) })] {
+            var samples: [UInt64] = []
+            let end = nowNanos() + UInt64(seconds * 1e9)
+            while true {
+                let a = nowNanos()
+                try await body()
+                let b = nowNanos()
+                samples.append(b - a)
+                if b > end { break }
+            }
+            print(BenchScanCommand.report(name, &samples, 1 << 10))
+        }
+        await connection.close()
+    }
+}

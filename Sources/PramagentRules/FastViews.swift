@@ -1,0 +1,147 @@
+/// The views without origins, written with raw buffers: the common path (a text with no match
+/// is normalised only this way). Must produce exactly the bytes of `TextNormalizer.plain` and
+/// `.prose`; a differential test checks it.
+enum FastViews {
+    /// Byte classes: bit 0 letter (a-z), bit 1 digit, bit 2 leet symbol, bit 3 ASCII whitespace.
+    static let classes: [UInt8] = {
+        var t = [UInt8](repeating: 0, count: 256)
+        for b in 0x61...0x7A { t[b] |= 1 }
+        for b in 0x80...0xFF { t[b] |= 1 } // UTF-8 bytes of non-ASCII letters count as letters
+        for b in 0x30...0x39 { t[b] |= 2 }
+        for b in [0x40, 0x24, 0x21, 0x7C] { t[b] |= 4 }
+        for b in [0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D] { t[b] |= 8 }
+        return t
+    }()
+
+    /// Leet letter for a byte, 0 when none.
+    static let leetTable: [UInt8] = {
+        var t = [UInt8](repeating: 0, count: 256)
+        for b in 0..<256 { t[b] = TextNormalizer.leet(UInt8(b)) ?? 0 }
+        return t
+    }()
+
+    /// Plain view of an all-ASCII text; nil when the text has non-ASCII bytes (use the full path).
+    static func plain(_ text: [UInt8]) -> [UInt8]? {
+        text.withUnsafeBufferPointer { src -> [UInt8]? in
+            let n = src.count
+            var ascii = true
+            for b in src where b >= 0x80 { ascii = false; break }
+            guard ascii else { return nil }
+            return classes.withUnsafeBufferPointer { cls in
+                [UInt8](unsafeUninitializedCapacity: n) { out, count in
+                    var o = 0
+                    var lastWasSpace = true
+                    for b in src {
+                        if cls[Int(b)] & 8 != 0 {
+                            if !lastWasSpace { out[o] = 0x20; o += 1; lastWasSpace = true }
+                        } else {
+                            out[o] = b >= 0x41 && b <= 0x5A ? b | 0x20 : b
+                            o += 1
+                            lastWasSpace = false
+                        }
+                    }
+                    if o > 0 && out[o - 1] == 0x20 { o -= 1 }
+                    count = o
+                }
+            }
+        }
+    }
+
+    /// Prose view bytes from plain view bytes (same rules as `TextNormalizer.prose`).
+    static func prose(_ plain: [UInt8]) -> [UInt8] {
+        let words = plain.withUnsafeBufferPointer { src in
+            classes.withUnsafeBufferPointer { cls in
+                leetTable.withUnsafeBufferPointer { leet in
+                    [UInt8](unsafeUninitializedCapacity: src.count) { out, count in
+                        let n = src.count
+                        var o = 0
+                        var lastWasSpace = true
+                        var i = 0
+                        while i < n {
+                            let c = cls[Int(src[i])]
+                            guard c & 7 != 0 else {
+                                if !lastWasSpace { out[o] = 0x20; o += 1; lastWasSpace = true }
+                                i += 1
+                                continue
+                            }
+                            var end = i
+                            while end < n && cls[Int(src[end])] & 7 != 0 { end += 1 }
+                            var wordEnd = end
+                            while wordEnd > i + 2, src[wordEnd - 1] == 0x21 || src[wordEnd - 1] == 0x7C { wordEnd -= 1 }
+                            var hasLetter = false
+                            var hasSymbol = false
+                            for k in i..<wordEnd {
+                                let ck = cls[Int(src[k])]
+                                if ck & 1 != 0 { hasLetter = true } else if ck & 4 != 0 { hasSymbol = true }
+                            }
+                            let convert = hasLetter || hasSymbol || wordEnd - i <= 2
+                            if wordEnd > i {
+                                for k in i..<wordEnd {
+                                    var b = src[k]
+                                    if convert, cls[Int(b)] & 1 == 0, leet[Int(b)] != 0 { b = leet[Int(b)] }
+                                    out[o] = b
+                                    o += 1
+                                }
+                                lastWasSpace = false
+                            }
+                            if wordEnd < end, !lastWasSpace { out[o] = 0x20; o += 1; lastWasSpace = true }
+                            i = end
+                        }
+                        if o > 0 && out[o - 1] == 0x20 { o -= 1 }
+                        count = o
+                    }
+                }
+            }
+        }
+        return joinSpacedLetters(words)
+    }
+
+    /// Same as `TextNormalizer.joinSpacedLetters`, without origins.
+    static func joinSpacedLetters(_ b: [UInt8]) -> [UInt8] {
+        let n = b.count
+        var candidate = false
+        var i = 0
+        while i + 2 < n {
+            if b[i + 1] == 0x20 && TextNormalizer.isSingle(b, i) && TextNormalizer.isSingle(b, i + 2) { candidate = true; break }
+            i += 1
+        }
+        guard candidate else { return b }
+        var out: [UInt8] = []
+        out.reserveCapacity(n)
+        i = 0
+        while i < n {
+            if TextNormalizer.isSingle(b, i) {
+                var j = i
+                var count = 1
+                while j + 2 < n && b[j + 1] == 0x20 && TextNormalizer.isSingle(b, j + 2) { j += 2; count += 1 }
+                if count >= 3 {
+                    var k = i
+                    while k <= j { out.append(b[k]); k += 2 }
+                    i = j + 1
+                    continue
+                }
+            }
+            out.append(b[i])
+            i += 1
+        }
+        return out
+    }
+
+    /// ROT13 of ASCII letters with a table.
+    static let rot13Table: [UInt8] = (0..<256).map { b in
+        let v = UInt8(b)
+        if v >= 0x61 && v <= 0x7A { return (v - 0x61 + 13) % 26 + 0x61 }
+        return v
+    }
+
+    static func rot13(_ bytes: [UInt8]) -> [UInt8] {
+        rot13Table.withUnsafeBufferPointer { t in
+            bytes.withUnsafeBufferPointer { src in
+                [UInt8](unsafeUninitializedCapacity: src.count) { out, count in
+                    for i in 0..<src.count { out[i] = t[Int(src[i])] }
+                    count = src.count
+                }
+            }
+        }
+    }
+}

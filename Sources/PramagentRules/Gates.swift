@@ -1,0 +1,78 @@
+import CVectorscan
+import Foundation
+
+/// Cheap preconditions, checked in one Vectorscan pass, that decide which detectors and decoders
+/// run at all: ordinary prose has no digit groups, no '@', no long base64 runs, so most of the
+/// validator passes are skipped. A gate only has to fire whenever its detector could find
+/// something (it may fire more often).
+struct Gates: OptionSet {
+    let rawValue: UInt32
+
+    static let creditCard = Gates(rawValue: 1 << 0)
+    static let ssn = Gates(rawValue: 1 << 1)
+    static let iban = Gates(rawValue: 1 << 2)
+    static let email = Gates(rawValue: 1 << 3)
+    static let phone = Gates(rawValue: 1 << 4)
+    static let ipAddress = Gates(rawValue: 1 << 5)
+    static let dateOfBirth = Gates(rawValue: 1 << 6)
+    static let medicalRecordNumber = Gates(rawValue: 1 << 7)
+    static let healthPlanID = Gates(rawValue: 1 << 8)
+    static let base64 = Gates(rawValue: 1 << 9)
+    static let hex = Gates(rawValue: 1 << 10)
+    static let url = Gates(rawValue: 1 << 11)
+    /// Mentions of letter-shift ciphers: only then is the prose view also read in ROT13 (an extra
+    /// pass over every text would double the cost of the prose rules).
+    static let rot13 = Gates(rawValue: 1 << 12)
+
+    /// (gate, pattern); patterns are matched caseless on the raw bytes.
+    static let patterns: [(Gates, String)] = [
+        (.creditCard, #"[0-9]([ -]?[0-9]){12}"#),
+        (.ssn, #"[0-9]{3}[- ][0-9]{2}[- ][0-9]{4}"#),
+        (.iban, #"[a-z]{2}[0-9]{2} ?[a-z0-9]{4}"#),
+        (.email, #"[a-z0-9._%+-]@[a-z0-9-]"#),
+        (.phone, #"\+[1-9]|[0-9]{3}[-. )]{1,2}[0-9]{3}[-. ][0-9]{4}"#),
+        (.ipAddress, #"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]|[0-9a-f]{0,4}:[0-9a-f]{0,4}:"#),
+        (.dateOfBirth, #"birth|born|dob|d\.o\.b"#),
+        (.medicalRecordNumber, #"medical record|mrn|patient id|patient number|chart number"#),
+        (.healthPlanID, #"health plan|member id|member number|subscriber id|insurance id|policy number|medicare|medicaid|beneficiary id|group number"#),
+        (.base64, #"[a-z0-9+/_-]{16}"#),
+        (.hex, #"[0-9a-f]{16}|\\x[0-9a-f]{2}|0x[0-9a-f]{2}[, ]"#),
+        (.url, #"%[0-9a-f]{2}"#),
+        (.rot13, #"rot[ -]?13|rot[ -]?(thirteen|n)\b|caesar|cipher|rotat|shift(ed)? (each|every|the|all|by)|decod|decrypt|unscramble|vtaber|nyy cerivbhf|vafgehpgvba"#),
+    ]
+
+    static let all = Gates(rawValue: (1 << 13) - 1)
+
+    /// The gate database (tiny; compiled once per process).
+    static let database: VectorscanDatabase = {
+        let flags = UInt32(HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH | HS_FLAG_DOTALL)
+        do throws(VectorscanDatabase.PatternError) {
+            return try VectorscanDatabase(patterns: patterns.map(\.1), flags: Array(repeating: flags, count: patterns.count))
+        } catch {
+            fatalError("gate patterns do not compile: \(error.message)")
+        }
+    }()
+
+    /// Which gates `bytes` opens.
+    static func open(_ bytes: [UInt8], scratch: OpaquePointer) -> Gates {
+        let collector = MatchCollector(limit: patterns.count + 1)
+        database.scan(bytes, scratch: scratch, into: collector)
+        var gates: Gates = []
+        for hit in collector.hits { gates.insert(patterns[Int(hit.id)].0) }
+        return gates
+    }
+
+    static func forPII(_ kind: PIIKind) -> Gates {
+        switch kind {
+        case .creditCard: return .creditCard
+        case .iban: return .iban
+        case .ssn: return .ssn
+        case .email: return .email
+        case .phone: return .phone
+        case .ipAddress: return .ipAddress
+        case .dateOfBirth: return .dateOfBirth
+        case .medicalRecordNumber: return .medicalRecordNumber
+        case .healthPlanID: return .healthPlanID
+        }
+    }
+}
