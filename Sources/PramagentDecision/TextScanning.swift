@@ -89,28 +89,68 @@ extension DecisionEngine {
     func scanArguments(_ arguments: JSONValue, _ tool: ToolPolicy, _ scanning: ScanningPolicy, _ decision: inout ToolCallDecision) {
         let leakCheck = tool.sideEffect >= scanning.leakSideEffect && !scanning.leak.isEmpty
         guard !scanning.arguments.isEmpty || leakCheck else { return }
-        var strings: [(path: String, text: String)] = []
-        func walk(_ value: JSONValue, _ path: String) {
+        // Every string value, depth first; their JSON Pointers are built only for findings.
+        var texts: [String] = []
+        func collect(_ value: JSONValue) {
             switch value {
-            case .string(let s): strings.append((path, s))
-            case .array(let items): for (i, item) in items.enumerated() { walk(item, path + "/" + String(i)) }
-            case .object(let o):
-                for (key, item) in zip(o.keys, o.values) {
-                    let escaped = key.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
-                    walk(item, path + "/" + escaped)
-                }
+            case .string(let s): texts.append(s)
+            case .array(let items): for item in items { collect(item) }
+            case .object(let o): for item in o.values { collect(item) }
             default: break
             }
         }
-        walk(arguments, "")
-        for (path, text) in strings {
-            let bytes = Array(text.utf8)
-            if !scanning.arguments.isEmpty {
-                report(scanning.arguments.scan(bytes), code: .argumentInjection, thresholds: scanning.argumentThresholds, path, &decision)
+        collect(arguments)
+        guard !texts.isEmpty else { return }
+        var pathCache: [String]?
+        func path(_ index: Int) -> String {
+            if pathCache == nil {
+                var paths: [String] = []
+                func walk(_ value: JSONValue, _ path: String) {
+                    switch value {
+                    case .string: paths.append(path)
+                    case .array(let items): for (i, item) in items.enumerated() { walk(item, path + "/" + String(i)) }
+                    case .object(let o):
+                        for (key, item) in zip(o.keys, o.values) {
+                            // RFC 6901 escaping.
+                            let escaped = String(key.flatMap { c -> [Character] in c == "~" ? ["~", "0"] : c == "/" ? ["~", "1"] : [c] })
+                            walk(item, path + "/" + escaped)
+                        }
+                    default: break
+                    }
+                }
+                walk(arguments, "")
+                pathCache = paths
             }
-            if leakCheck {
-                report(scanning.leak.scan(bytes), code: .dataLeak, thresholds: scanning.leakThresholds, path, &decision)
+            return pathCache![index]
+        }
+        // One scan per engine for all strings: joined with NUL bytes (which no rule spans with
+        // \s, and which the views keep), findings attributed to the string they start in.
+        var joined: [UInt8] = []
+        var offsets: [Int] = []
+        for text in texts {
+            offsets.append(joined.count)
+            joined += text.utf8
+            joined.append(0)
+        }
+        func attribute(_ scan: ScanReport, code: ReasonCode, thresholds: ScanThresholds) {
+            guard !scan.findings.isEmpty || scan.truncated else { return }
+            var byString: [Int: [Finding]] = [:]
+            for f in scan.findings {
+                var lo = 0, hi = offsets.count - 1
+                while lo < hi { let mid = (lo + hi + 1) / 2; if offsets[mid] <= f.start { lo = mid } else { hi = mid - 1 } }
+                byString[lo, default: []].append(f)
             }
+            if scan.truncated && byString.isEmpty { byString[0] = [] }
+            for index in byString.keys.sorted() {
+                report(ScanReport(findings: byString[index]!, truncated: scan.truncated), code: code, thresholds: thresholds,
+                       path(index), &decision)
+            }
+        }
+        if !scanning.arguments.isEmpty {
+            attribute(scanning.arguments.scan(joined), code: .argumentInjection, thresholds: scanning.argumentThresholds)
+        }
+        if leakCheck {
+            attribute(scanning.leak.scan(joined), code: .dataLeak, thresholds: scanning.leakThresholds)
         }
     }
 
