@@ -80,8 +80,9 @@ let package = Package(
         // pramagentctl's commands, as a library so tests can drive them.
         .target(name: "PramagentCLI", dependencies: [
             "PramagentClient", "PramagentPolicy", "PramagentDecision", "PramagentWire", "JSONSchema", "PramagentAudit", "PramagentSystem",
-            "PramagentDaemon",
+            "PramagentDaemon", "PramagentRules",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
         .executableTarget(name: "pramagentd", dependencies: [
             "PramagentDaemon", "PramagentSystem", "PramagentAudit", "PramagentDecision", "PramagentRules",

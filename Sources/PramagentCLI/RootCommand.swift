@@ -11,7 +11,7 @@ public struct RootCommand: AsyncParsableCommand {
         Shell completions: pramagentctl --generate-completion-script bash|zsh|fish
         """,
         subcommands: [PolicyCommand.self, CheckCommand.self, ReloadCommand.self, StatusCommand.self,
-                      SchemaCommand.self, AuditCommand.self, RedTeamCommand.self, BenchCommand.self, BenchScanCommand.self, BenchSchemaCommand.self, BenchAuditCommand.self, EchoServerCommand.self])
+                      SchemaCommand.self, AuditCommand.self, ScanCommand.self, RedTeamCommand.self, BenchCommand.self, BenchScanCommand.self, BenchSchemaCommand.self, BenchAuditCommand.self, EchoServerCommand.self])
 
     public init() {}
 }
