@@ -139,6 +139,32 @@ struct AuditShowCommand: ParsableCommand {
             o.add("reason_codes", raw: "[" + d.reasonCodes.map { JSONOut().quote($0) }.joined(separator: ",") + "]")
             o.add("policy_version", d.policyVersion)
             o.add("arguments_sha256", d.argumentsSha256.map { String(format: "%02x", $0) }.joined())
+        case .scan(let scan)?:
+            let seconds = Double(scan.timeUnixNanos) / 1e9
+            let verdictName = DecisionText.verdict(scan.verdict).lowercased()
+            if let tenant, scan.tenant != tenant { return nil }
+            if let session, scan.session != session { return nil }
+            if let tool, scan.tool != tool { return nil }
+            if let verdict, verdictName != verdict.lowercased() { return nil }
+            if let since, seconds < since { return nil }
+            if let until, seconds >= until { return nil }
+            o.add("type", "scan")
+            o.add("decision_id", scan.scanID)
+            o.add("time", seconds)
+            o.add("caller_uid", Int(scan.callerUid))
+            o.add("caller_gid", Int(scan.callerGid))
+            o.add("caller_pid", Int(scan.callerPid))
+            o.add("tenant", scan.tenant)
+            o.add("session", scan.session)
+            o.add("tool", scan.tool)
+            o.add("direction", scan.direction)
+            o.add("verdict", verdictName)
+            o.add("reason_codes", raw: "[" + scan.reasonCodes.map { JSONOut().quote($0) }.joined(separator: ",") + "]")
+            o.add("rule_ids", raw: "[" + scan.ruleIds.map { JSONOut().quote($0) }.joined(separator: ",") + "]")
+            o.add("policy_version", scan.policyVersion)
+            o.add("text_sha256", scan.textSha256.map { String(format: "%02x", $0) }.joined())
+            o.add("text_bytes", Int(scan.textBytes))
+            o.add("session_tainted", scan.sessionTainted ? "true" : "false")
         case .lifecycle(let l)?:
             if tenant != nil || session != nil || tool != nil || verdict != nil { return nil }
             let seconds = Double(l.timeUnixNanos) / 1e9

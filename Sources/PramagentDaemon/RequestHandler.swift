@@ -165,14 +165,18 @@ final class RequestHandler: ChannelInboundHandler {
                 fail(ctx, .requestInvalid, "ScanText needs a direction (input, output or tool_result)", requestID: request.requestID)
                 return nil
             }
-            response.scanResult = Pramagent_V1_ScanResult(context.engine.scanText(scan.text, direction: direction, redact: scan.redact))
+            let identity = caller ?? CallerIdentity(uid: UInt32.max, gid: UInt32.max, pid: -1)
+            response.scanResult = Pramagent_V1_ScanResult(context.engine.scanText(scan.text, direction: direction, redact: scan.redact,
+                                                                                 caller: identity, tenant: scan.tenant, session: scan.session))
         case .reportToolResult(let result):
             guard role == .decision else {
                 fail(ctx, .requestNotPermitted, "ReportToolResult is served on the decision socket", requestID: request.requestID)
                 return nil
             }
+            let identity = caller ?? CallerIdentity(uid: UInt32.max, gid: UInt32.max, pid: -1)
             response.scanResult = Pramagent_V1_ScanResult(context.engine.reportToolResult(
-                tenant: result.tenant, session: result.session, tool: result.tool, text: result.text, redact: result.redact))
+                tenant: result.tenant, session: result.session, tool: result.tool, text: result.text, redact: result.redact,
+                caller: identity))
         case .health:
             let version = context.engine.snapshot?.version ?? ""
             response.health = Pramagent_V1_HealthStatus.with { $0.serving = !version.isEmpty; $0.policyVersion = version }

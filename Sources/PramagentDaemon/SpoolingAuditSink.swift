@@ -43,6 +43,34 @@ public final class SpoolingAuditSink: AuditSink {
         return .spooled(seq)
     }
 
+    public func recordScan(_ event: ScanAuditEvent) -> AuditReceipt {
+        var record = Pramagent_V1_AuditRecord()
+        record.scan = Pramagent_V1_ScanRecord.with {
+            $0.scanID = event.scanID
+            $0.timeUnixNanos = event.timeNanos
+            $0.callerUid = event.caller.uid
+            $0.callerGid = event.caller.gid
+            $0.callerPid = event.caller.pid
+            $0.tenant = event.tenant
+            $0.session = event.session
+            $0.tool = event.tool
+            $0.direction = event.direction
+            $0.textSha256 = Data(event.textSHA256)
+            $0.textBytes = UInt64(event.textBytes)
+            $0.verdict = event.verdict.wire
+            $0.reasonCodes = event.reasonCodes
+            $0.ruleIds = event.ruleIDs
+            $0.policyVersion = event.policyVersion
+            $0.sessionTainted = event.sessionTainted
+            $0.redacted = event.redacted
+        }
+        guard let bytes: [UInt8] = try? record.serializedBytes() else { return .unavailable("record cannot be encoded") }
+        guard let seq = delivery.enqueue(bytes, urgent: false) else {
+            return .unavailable("the audit spool is full or failing (\(delivery.pendingCount) records wait for the audit writer)")
+        }
+        return .spooled(seq)
+    }
+
     public func waitDurable(_ receipt: AuditReceipt, timeout: Double, _ done: @escaping @Sendable (Bool) -> Void) {
         guard case .spooled(let seq) = receipt else { done(receipt == .notRecorded); return }
         delivery.waitDurable(seq, timeout: timeout, done)

@@ -31,7 +31,7 @@ public final class DecisionEngine: Sendable {
     public var decisionCount: UInt64 { counter.load(ordering: .relaxed) }
     public var sessionCount: Int { sessions.count }
 
-    private func nextDecisionID() -> String {
+    func nextDecisionID() -> String {
         let n = counter.add(1, ordering: .relaxed).newValue
         return "d-" + idPrefix + "-" + String(n, radix: 16)
     }

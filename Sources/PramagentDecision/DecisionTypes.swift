@@ -136,11 +136,36 @@ public struct LifecycleEvent: Sendable {
 }
 
 /// The one seam every decision passes through. `record` must not block the decision path.
+/// A ScanText / ReportToolResult answer for the audit trail (the text is represented by its digest).
+public struct ScanAuditEvent: Sendable {
+    public var scanID: String
+    public var timeNanos: UInt64
+    public var caller: CallerIdentity
+    public var tenant: String
+    public var session: String
+    public var tool: String
+    public var direction: String
+    public var textSHA256: [UInt8]
+    public var textBytes: Int
+    public var verdict: PolicyVerdict
+    public var reasonCodes: [String]
+    public var ruleIDs: [String]
+    public var policyVersion: String
+    public var sessionTainted: Bool
+    public var redacted: Bool
+}
+
 public protocol AuditSink: Sendable {
     func record(_ event: AuditEvent) -> AuditReceipt
+    /// Records a scan; `.unavailable` makes the scan's verdict BLOCK (fail closed).
+    func recordScan(_ event: ScanAuditEvent) -> AuditReceipt
     /// Calls `done(true)` once the record behind `receipt` is durable, `done(false)` after `timeout` seconds.
     func waitDurable(_ receipt: AuditReceipt, timeout: Double, _ done: @escaping @Sendable (Bool) -> Void)
     func recordLifecycle(_ event: LifecycleEvent)
+}
+
+extension AuditSink {
+    public func recordScan(_ event: ScanAuditEvent) -> AuditReceipt { .notRecorded }
 }
 
 /// Discards events (used when no audit writer is configured; the daemon logs that it runs unaudited).

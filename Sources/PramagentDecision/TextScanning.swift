@@ -1,5 +1,6 @@
 import Foundation
 import JSONSchema
+import PramagentCrypto
 import PramagentPolicy
 import PramagentRules
 
@@ -18,7 +19,31 @@ extension DecisionEngine {
     /// Scans a text by the policy's rules for `direction`. With `redact`, redactable findings are
     /// replaced in `redactedText` and no longer count toward the verdict. Fails closed: no policy,
     /// no scanning section, or a text over the limit gives BLOCK with a reason.
-    public func scanText(_ text: String, direction: ScanDirection, redact: Bool) -> TextScanOutcome {
+    public func scanText(_ text: String, direction: ScanDirection, redact: Bool,
+                         caller: CallerIdentity = CallerIdentity(uid: UInt32.max, gid: UInt32.max, pid: -1),
+                         tenant: String = "", session: String = "") -> TextScanOutcome {
+        var outcome = evaluateText(text, direction: direction, redact: redact)
+        audit(&outcome, text: text, direction: direction, caller: caller, tenant: tenant, session: session, tool: "", redact: redact)
+        return outcome
+    }
+
+    /// Hands the outcome to the audit seam; no record, no answer but BLOCK.
+    private func audit(_ outcome: inout TextScanOutcome, text: String, direction: ScanDirection, caller: CallerIdentity,
+                       tenant: String, session: String, tool: String, redact: Bool) {
+        let event = ScanAuditEvent(scanID: nextDecisionID(), timeNanos: clock.wallNanos(), caller: caller, tenant: tenant,
+                                   session: session, tool: tool, direction: direction.rawValue,
+                                   textSHA256: SHA256.hash(Array(text.utf8)), textBytes: text.utf8.count,
+                                   verdict: outcome.verdict, reasonCodes: outcome.reasons.map(\.code.rawValue),
+                                   ruleIDs: outcome.findings.map(\.ruleID), policyVersion: outcome.policyVersion,
+                                   sessionTainted: outcome.sessionTainted, redacted: redact)
+        if case .unavailable(let why) = self.audit.recordScan(event) {
+            outcome.verdict = .block
+            outcome.redactedText = nil
+            outcome.reasons.append(DecisionReason(code: .auditUnavailable, message: "the scan cannot be recorded: \(why)"))
+        }
+    }
+
+    func evaluateText(_ text: String, direction: ScanDirection, redact: Bool) -> TextScanOutcome {
         let snapshot = self.snapshot
         var outcome = TextScanOutcome(verdict: .allow, findings: [], redactedText: nil, truncated: false, sessionTainted: false,
                                       reasons: [], policyVersion: snapshot?.version ?? "")
@@ -63,11 +88,25 @@ extension DecisionEngine {
 
     /// Scans a tool's result; findings in the policy's taint categories taint the session, so the
     /// chain step `tainted` (built-in chain `tainted_then_external`) applies to later calls.
-    public func reportToolResult(tenant: String, session: String, tool: String, text: String, redact: Bool) -> TextScanOutcome {
-        var outcome = scanText(text, direction: .toolResult, redact: redact)
-        guard let scanning = snapshot?.scanning, !tenant.isEmpty, !session.isEmpty else { return outcome }
+    public func reportToolResult(tenant: String, session: String, tool: String, text: String, redact: Bool,
+                                 caller: CallerIdentity = CallerIdentity(uid: UInt32.max, gid: UInt32.max, pid: -1)) -> TextScanOutcome {
+        var outcome = evaluateText(text, direction: .toolResult, redact: redact)
+        if let callers = snapshot?.callers, !tenant.isEmpty, !callers.mayActFor(uid: caller.uid, gid: caller.gid, tenant: tenant) {
+            // Only a caller that may act for the tenant may taint its sessions.
+            outcome.verdict = .block
+            outcome.reasons.append(DecisionReason(code: .callerNotAllowed,
+                                                  message: "caller uid \(caller.uid) may not act for tenant \"\(tenant)\"; the session is not tainted"))
+        } else {
+            taint(&outcome, tenant: tenant, session: session)
+        }
+        audit(&outcome, text: text, direction: .toolResult, caller: caller, tenant: tenant, session: session, tool: tool, redact: redact)
+        return outcome
+    }
+
+    private func taint(_ outcome: inout TextScanOutcome, tenant: String, session: String) {
+        guard let scanning = snapshot?.scanning, !tenant.isEmpty, !session.isEmpty else { return }
         let taints = outcome.findings.contains { scanning.taintCategories.contains($0.category) } || outcome.truncated
-        guard taints, let defaults = snapshot?.defaults else { return outcome }
+        guard taints, let defaults = snapshot?.defaults else { return }
         let now = clock.monotonicSeconds()
         let recorded: Bool? = sessions.withSession(tenant: tenant, session: session, now: now, idleSeconds: defaults.sessionIdleSeconds,
                                             maxSessions: defaults.maxSessions) { state in
@@ -81,7 +120,6 @@ extension DecisionEngine {
         } else {
             outcome.sessionTainted = true
         }
-        return outcome
     }
 
     /// Step 4b: every string in the arguments (and every key) through the argument rules, and,

@@ -54,15 +54,130 @@ public nonisolated struct Pramagent_V1_AuditRecord: Sendable {
     set {kind = .lifecycle(newValue)}
   }
 
+  public var scan: Pramagent_V1_ScanRecord {
+    get {
+      if case .scan(let v)? = kind {return v}
+      return Pramagent_V1_ScanRecord()
+    }
+    set {kind = .scan(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Kind: Equatable, Sendable {
     case decision(Pramagent_V1_DecisionRecord)
     case lifecycle(Pramagent_V1_LifecycleRecord)
+    case scan(Pramagent_V1_ScanRecord)
 
   }
 
   public init() {}
+}
+
+/// A ScanText or ReportToolResult answer. The text itself is not kept: its digest and size,
+/// and the rules that fired.
+public nonisolated struct Pramagent_V1_ScanRecord: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var scanID: String {
+    get {_storage._scanID}
+    set {_uniqueStorage()._scanID = newValue}
+  }
+
+  /// Nanoseconds since the Unix epoch.
+  public var timeUnixNanos: UInt64 {
+    get {_storage._timeUnixNanos}
+    set {_uniqueStorage()._timeUnixNanos = newValue}
+  }
+
+  public var callerUid: UInt32 {
+    get {_storage._callerUid}
+    set {_uniqueStorage()._callerUid = newValue}
+  }
+
+  public var callerGid: UInt32 {
+    get {_storage._callerGid}
+    set {_uniqueStorage()._callerGid = newValue}
+  }
+
+  public var callerPid: Int32 {
+    get {_storage._callerPid}
+    set {_uniqueStorage()._callerPid = newValue}
+  }
+
+  public var tenant: String {
+    get {_storage._tenant}
+    set {_uniqueStorage()._tenant = newValue}
+  }
+
+  public var session: String {
+    get {_storage._session}
+    set {_uniqueStorage()._session = newValue}
+  }
+
+  /// ReportToolResult: the tool whose result was scanned.
+  public var tool: String {
+    get {_storage._tool}
+    set {_uniqueStorage()._tool = newValue}
+  }
+
+  /// input, output or tool_result.
+  public var direction: String {
+    get {_storage._direction}
+    set {_uniqueStorage()._direction = newValue}
+  }
+
+  /// SHA-256 of the scanned text's UTF-8 bytes, and their number.
+  public var textSha256: Data {
+    get {_storage._textSha256}
+    set {_uniqueStorage()._textSha256 = newValue}
+  }
+
+  public var textBytes: UInt64 {
+    get {_storage._textBytes}
+    set {_uniqueStorage()._textBytes = newValue}
+  }
+
+  public var verdict: Pramagent_V1_Verdict {
+    get {_storage._verdict}
+    set {_uniqueStorage()._verdict = newValue}
+  }
+
+  public var reasonCodes: [String] {
+    get {_storage._reasonCodes}
+    set {_uniqueStorage()._reasonCodes = newValue}
+  }
+
+  /// rule_id of every finding, in order of their start offsets.
+  public var ruleIds: [String] {
+    get {_storage._ruleIds}
+    set {_uniqueStorage()._ruleIds = newValue}
+  }
+
+  public var policyVersion: String {
+    get {_storage._policyVersion}
+    set {_uniqueStorage()._policyVersion = newValue}
+  }
+
+  /// ReportToolResult: the session became tainted.
+  public var sessionTainted: Bool {
+    get {_storage._sessionTainted}
+    set {_uniqueStorage()._sessionTainted = newValue}
+  }
+
+  /// The caller asked for a redacted copy.
+  public var redacted: Bool {
+    get {_storage._redacted}
+    set {_uniqueStorage()._redacted = newValue}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 public nonisolated struct Pramagent_V1_DecisionRecord: @unchecked Sendable {
@@ -280,7 +395,7 @@ fileprivate nonisolated let _protobuf_package = "pramagent.v1"
 
 nonisolated extension Pramagent_V1_AuditRecord: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AuditRecord"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}decision\0\u{1}lifecycle\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}decision\0\u{1}lifecycle\0\u{1}scan\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -314,6 +429,19 @@ nonisolated extension Pramagent_V1_AuditRecord: SwiftProtobuf.Message, SwiftProt
           self.kind = .lifecycle(v)
         }
       }()
+      case 3: try {
+        var v: Pramagent_V1_ScanRecord?
+        var hadOneofValue = false
+        if let current = self.kind {
+          hadOneofValue = true
+          if case .scan(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.kind = .scan(v)
+        }
+      }()
       default: break
       }
     }
@@ -333,6 +461,10 @@ nonisolated extension Pramagent_V1_AuditRecord: SwiftProtobuf.Message, SwiftProt
       guard case .lifecycle(let v)? = self.kind else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
     }()
+    case .scan?: try {
+      guard case .scan(let v)? = self.kind else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    }()
     case nil: break
     }
     try unknownFields.traverse(visitor: &visitor)
@@ -340,6 +472,184 @@ nonisolated extension Pramagent_V1_AuditRecord: SwiftProtobuf.Message, SwiftProt
 
   public static func ==(lhs: Pramagent_V1_AuditRecord, rhs: Pramagent_V1_AuditRecord) -> Bool {
     if lhs.kind != rhs.kind {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Pramagent_V1_ScanRecord: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ScanRecord"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}scan_id\0\u{3}time_unix_nanos\0\u{3}caller_uid\0\u{3}caller_gid\0\u{3}caller_pid\0\u{1}tenant\0\u{1}session\0\u{1}tool\0\u{1}direction\0\u{3}text_sha256\0\u{3}text_bytes\0\u{1}verdict\0\u{3}reason_codes\0\u{3}rule_ids\0\u{3}policy_version\0\u{3}session_tainted\0\u{1}redacted\0")
+
+  fileprivate class _StorageClass {
+    var _scanID: String = String()
+    var _timeUnixNanos: UInt64 = 0
+    var _callerUid: UInt32 = 0
+    var _callerGid: UInt32 = 0
+    var _callerPid: Int32 = 0
+    var _tenant: String = String()
+    var _session: String = String()
+    var _tool: String = String()
+    var _direction: String = String()
+    var _textSha256: Data = Data()
+    var _textBytes: UInt64 = 0
+    var _verdict: Pramagent_V1_Verdict = .unspecified
+    var _reasonCodes: [String] = []
+    var _ruleIds: [String] = []
+    var _policyVersion: String = String()
+    var _sessionTainted: Bool = false
+    var _redacted: Bool = false
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _scanID = source._scanID
+      _timeUnixNanos = source._timeUnixNanos
+      _callerUid = source._callerUid
+      _callerGid = source._callerGid
+      _callerPid = source._callerPid
+      _tenant = source._tenant
+      _session = source._session
+      _tool = source._tool
+      _direction = source._direction
+      _textSha256 = source._textSha256
+      _textBytes = source._textBytes
+      _verdict = source._verdict
+      _reasonCodes = source._reasonCodes
+      _ruleIds = source._ruleIds
+      _policyVersion = source._policyVersion
+      _sessionTainted = source._sessionTainted
+      _redacted = source._redacted
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._scanID) }()
+        case 2: try { try decoder.decodeSingularUInt64Field(value: &_storage._timeUnixNanos) }()
+        case 3: try { try decoder.decodeSingularUInt32Field(value: &_storage._callerUid) }()
+        case 4: try { try decoder.decodeSingularUInt32Field(value: &_storage._callerGid) }()
+        case 5: try { try decoder.decodeSingularInt32Field(value: &_storage._callerPid) }()
+        case 6: try { try decoder.decodeSingularStringField(value: &_storage._tenant) }()
+        case 7: try { try decoder.decodeSingularStringField(value: &_storage._session) }()
+        case 8: try { try decoder.decodeSingularStringField(value: &_storage._tool) }()
+        case 9: try { try decoder.decodeSingularStringField(value: &_storage._direction) }()
+        case 10: try { try decoder.decodeSingularBytesField(value: &_storage._textSha256) }()
+        case 11: try { try decoder.decodeSingularUInt64Field(value: &_storage._textBytes) }()
+        case 12: try { try decoder.decodeSingularEnumField(value: &_storage._verdict) }()
+        case 13: try { try decoder.decodeRepeatedStringField(value: &_storage._reasonCodes) }()
+        case 14: try { try decoder.decodeRepeatedStringField(value: &_storage._ruleIds) }()
+        case 15: try { try decoder.decodeSingularStringField(value: &_storage._policyVersion) }()
+        case 16: try { try decoder.decodeSingularBoolField(value: &_storage._sessionTainted) }()
+        case 17: try { try decoder.decodeSingularBoolField(value: &_storage._redacted) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      if !_storage._scanID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._scanID, fieldNumber: 1)
+      }
+      if _storage._timeUnixNanos != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._timeUnixNanos, fieldNumber: 2)
+      }
+      if _storage._callerUid != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._callerUid, fieldNumber: 3)
+      }
+      if _storage._callerGid != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._callerGid, fieldNumber: 4)
+      }
+      if _storage._callerPid != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._callerPid, fieldNumber: 5)
+      }
+      if !_storage._tenant.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._tenant, fieldNumber: 6)
+      }
+      if !_storage._session.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._session, fieldNumber: 7)
+      }
+      if !_storage._tool.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._tool, fieldNumber: 8)
+      }
+      if !_storage._direction.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._direction, fieldNumber: 9)
+      }
+      if !_storage._textSha256.isEmpty {
+        try visitor.visitSingularBytesField(value: _storage._textSha256, fieldNumber: 10)
+      }
+      if _storage._textBytes != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._textBytes, fieldNumber: 11)
+      }
+      if _storage._verdict != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._verdict, fieldNumber: 12)
+      }
+      if !_storage._reasonCodes.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._reasonCodes, fieldNumber: 13)
+      }
+      if !_storage._ruleIds.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._ruleIds, fieldNumber: 14)
+      }
+      if !_storage._policyVersion.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._policyVersion, fieldNumber: 15)
+      }
+      if _storage._sessionTainted != false {
+        try visitor.visitSingularBoolField(value: _storage._sessionTainted, fieldNumber: 16)
+      }
+      if _storage._redacted != false {
+        try visitor.visitSingularBoolField(value: _storage._redacted, fieldNumber: 17)
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Pramagent_V1_ScanRecord, rhs: Pramagent_V1_ScanRecord) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._scanID != rhs_storage._scanID {return false}
+        if _storage._timeUnixNanos != rhs_storage._timeUnixNanos {return false}
+        if _storage._callerUid != rhs_storage._callerUid {return false}
+        if _storage._callerGid != rhs_storage._callerGid {return false}
+        if _storage._callerPid != rhs_storage._callerPid {return false}
+        if _storage._tenant != rhs_storage._tenant {return false}
+        if _storage._session != rhs_storage._session {return false}
+        if _storage._tool != rhs_storage._tool {return false}
+        if _storage._direction != rhs_storage._direction {return false}
+        if _storage._textSha256 != rhs_storage._textSha256 {return false}
+        if _storage._textBytes != rhs_storage._textBytes {return false}
+        if _storage._verdict != rhs_storage._verdict {return false}
+        if _storage._reasonCodes != rhs_storage._reasonCodes {return false}
+        if _storage._ruleIds != rhs_storage._ruleIds {return false}
+        if _storage._policyVersion != rhs_storage._policyVersion {return false}
+        if _storage._sessionTainted != rhs_storage._sessionTainted {return false}
+        if _storage._redacted != rhs_storage._redacted {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
