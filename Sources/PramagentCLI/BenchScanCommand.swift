@@ -22,6 +22,7 @@ struct BenchScanCommand: AsyncParsableCommand {
     @Option(help: "Seconds per size.") var seconds = 3.0
     @Option(help: "Also measure ScanText through this decision socket.") var socket: String?
     @Option(help: "Text sizes in KiB.") var sizes: [Int] = [1, 16, 1024]
+    @Option(help: "Run exactly this many scans per size instead of --seconds (for instruction counters such as callgrind).") var runs: Int?
 
     static func prose(bytes: Int) -> String {
         let lines = RedTeamCorpus.bundledBenign.map(\.text)
@@ -61,7 +62,7 @@ struct BenchScanCommand: AsyncParsableCommand {
                 _ = scanning.text.scan(bytes)
                 let b = nowNanos()
                 samples.append(b - a)
-                if b > end { break }
+                if let runs { if samples.count >= runs { break } } else if b > end { break }
             }
             let label = size >= 1 << 20 ? "\(size >> 20) MiB" : "\(size >> 10) KiB"
             print(BenchScanCommand.report("in process \(label) (\(findings) findings)", &samples, size))

@@ -1,8 +1,9 @@
 /// Rewrites a rule pattern for the view it runs on.
 enum PatternDialect {
-    /// In the prose view `1`, `!` and `|` inside words read as `i`, so a literal `i` or `l` in a
-    /// pattern accepts either letter ("a11" reads "aii" and still matches `all`). Escapes,
-    /// character classes and group flags are left alone.
+    /// In the prose view `1`, `!` and `|` inside words read as `i`, so a literal `l` in a pattern
+    /// also accepts `i` ("a11" reads "aii" and still matches `all`), and a literal `i` accepts
+    /// `l` (a lower-case L standing in for a capital I: "lgnore"). Escapes, character classes
+    /// and group flags are left alone.
     /// Matches also start at a word boundary: prose rules are about words, and an anchor lets
     /// the matcher skip the middle of words (a third faster on ordinary prose).
     static func prose(_ pattern: String) -> String {
