@@ -25,7 +25,7 @@ struct BenchScanCommand: AsyncParsableCommand {
     @Option(help: "Run exactly this many scans per size instead of --seconds (for instruction counters such as callgrind).") var runs: Int?
 
     static func prose(bytes: Int) -> String {
-        let lines = RedTeamCorpus.bundledBenign.map(\.text)
+        let lines = RedTeamCorpus.bundledBenign.filter { $0.scope == "text" }.map(\.text)
         var out = ""
         var i = 0
         while out.utf8.count < bytes { out += lines[i % lines.count] + " "; i += 1 }

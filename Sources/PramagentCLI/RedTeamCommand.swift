@@ -10,6 +10,8 @@ import PramagentWire
 struct RedTeamCase: Sendable {
     var category: String
     var text: String
+    /// "text" (ScanText) or "arguments" (a string argument of a CheckToolCall).
+    var scope: String = "text"
     /// The mutation applied, or nil for the static text.
     var mutation: Mutation?
     var isBenign: Bool { category == "benign" }
@@ -27,7 +29,11 @@ enum RedTeamCorpus {
                 throw ValidationError("\(source):\(n + 1): expected {\"category\": ..., \"text\": ...}")
             }
             let category = (object["category"] as? String) ?? ((object["label"] as? String) == "benign" ? "benign" : "attack")
-            out.append(RedTeamCase(category: category, text: body, mutation: nil))
+            let scope = (object["scope"] as? String) ?? "text"
+            guard scope == "text" || scope == "arguments" else {
+                throw ValidationError("\(source):\(n + 1): scope must be text or arguments")
+            }
+            out.append(RedTeamCase(category: category, text: body, scope: scope, mutation: nil))
         }
         return out
     }
@@ -43,10 +49,11 @@ enum RedTeamCorpus {
         var rng = SeededGenerator(seed: seed)
         var out = attacks
         for attack in attacks {
-            let kinds = dataCategories.contains(attack.category) ? Mutation.forData : Mutation.allCases
+            let kinds = dataCategories.contains(attack.category) || attack.scope == "arguments" ? Mutation.forData : Mutation.allCases
             for k in 0..<perAttack {
                 let mutation = kinds[(k + Int(rng.next() % UInt64(kinds.count))) % kinds.count]
-                out.append(RedTeamCase(category: attack.category, text: mutation.apply(attack.text, &rng), mutation: mutation))
+                out.append(RedTeamCase(category: attack.category, text: mutation.apply(attack.text, &rng), scope: attack.scope,
+                                       mutation: mutation))
             }
         }
         return out
@@ -64,8 +71,11 @@ struct RedTeamCommand: AsyncParsableCommand {
         wrapper, authority framing, fictional wrapper, payload splitting); the bundled benign corpus \
         (redteam/benign.jsonl) measures false positives. Each text is a ScanText request (direction \
         tool_result for indirect injection, input otherwise); anything but ALLOW counts as detected. \
-        --corpus adds external JSON-lines files ({"category": ..., "text": ...}; category "benign" for \
-        texts that must pass). Without --policies it talks to the daemon's decision socket. \
+        Cases with "scope": "arguments" (SQL, shell, path traversal, SSRF, template injection) are \
+        sent as the string argument --argument-field of a CheckToolCall of --argument-tool for \
+        --argument-tenant and count as detected when a reason is argument_injection. \
+        --corpus adds external JSON-lines files ({"category": ..., "text": ..., "scope": ...}; category \
+        "benign" for texts that must pass). Without --policies it talks to the daemon's decision socket. \
         Exit status 0, or 1 when an error prevented the run.
         """)
 
@@ -77,6 +87,9 @@ struct RedTeamCommand: AsyncParsableCommand {
     @Flag(help: "Skip the bundled corpora (use with --corpus).") var noBundled = false
     @Flag(help: "Print the report as one JSON object.") var json = false
     @Flag(help: "Also list every missed attack and every false positive.") var verbose = false
+    @Option(help: "Tool whose string argument carries argument-scope cases.") var argumentTool = "search_docs"
+    @Option(help: "The argument (a top-level string property) that carries them.") var argumentField = "query"
+    @Option(help: "Tenant for those calls.") var argumentTenant = "demo"
 
     func run() async throws {
         var attackCases = noBundled ? [] : RedTeamCorpus.bundledAttacks
@@ -96,14 +109,19 @@ struct RedTeamCommand: AsyncParsableCommand {
         results.reserveCapacity(all.count)
         for c in all {
             let direction: Pramagent_V1_Direction = c.category == "indirect_injection" ? .toolResult : .input
-            results.append((c, try await scan(c.text, direction)))
+            results.append((c, try await scan(c, direction)))
         }
         let report = RedTeamReport(results: results, seed: seed)
         print(json ? report.json : report.table(verbose: verbose))
     }
 
-    /// A function that answers "was this text flagged?" in process or through the daemon.
-    func scanner() async throws -> (String, Pramagent_V1_Direction) async throws -> Bool {
+    /// A function that answers "was this case flagged?" in process or through the daemon.
+    func scanner() async throws -> (RedTeamCase, Pramagent_V1_Direction) async throws -> Bool {
+        let tool = argumentTool, field = argumentField, tenant = argumentTenant
+        func argumentsJSON(_ text: String) -> String {
+            let data = (try? JSONSerialization.data(withJSONObject: [field: text])) ?? Data("{}".utf8)
+            return String(decoding: data, as: UTF8.self)
+        }
         if let policies {
             let snapshot: PolicySnapshot
             do { snapshot = try PolicyLoader().load(directory: policies) } catch {
@@ -111,9 +129,13 @@ struct RedTeamCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
             let engine = DecisionEngine(snapshot: snapshot)
-            return { text, direction in
+            return { c, direction in
+                if c.scope == "arguments" {
+                    guard let scanning = snapshot.scanning else { return false }
+                    return scanning.argumentThresholds.verdict(for: scanning.arguments.scan(c.text).findings) != .allow
+                }
                 let d: ScanDirection = direction == .toolResult ? .toolResult : .input
-                return engine.scanText(text, direction: d, redact: false).verdict != .allow
+                return engine.scanText(c.text, direction: d, redact: false).verdict != .allow
             }
         }
         let connection: PramagentConnection
@@ -121,9 +143,14 @@ struct RedTeamCommand: AsyncParsableCommand {
             printError("error: \(error)")
             throw ExitCode(1)
         }
-        return { text, direction in
+        return { c, direction in
             do {
-                return try await connection.scanText(text, direction: direction).verdict != .allow
+                if c.scope == "arguments" {
+                    let d = try await connection.checkToolCall(tenant: tenant, session: "redteam-\(UUID().uuidString.prefix(8))",
+                                                               tool: tool, argumentsJSON: argumentsJSON(c.text))
+                    return d.reasons.contains { $0.code == "argument_injection" }
+                }
+                return try await connection.scanText(c.text, direction: direction).verdict != .allow
             } catch {
                 printError("error: \(error)")
                 throw ExitCode(1)
@@ -179,7 +206,7 @@ struct RedTeamReport {
         lines.append("benign false positives: " + pct(benign) + "   (seed \(seed))")
         if verbose {
             for c in missed { lines.append("MISSED [\(c.category)\(c.mutation.map { "/" + $0.rawValue } ?? "")] \(c.text.debugDescription)") }
-            for c in falsePositives { lines.append("FALSE POSITIVE \(c.text.debugDescription)") }
+            for c in falsePositives { lines.append("FALSE POSITIVE [\(c.scope)] \(c.text.debugDescription)") }
         }
         return lines.joined(separator: "\n")
     }

@@ -786,9 +786,9 @@ view: plain
 rules:
   - id: path.dot_dot
     severity: high
-    patterns: ['(\.\.[/\\]){2,}', '(^|[/\\=''":\s])\.\.[/\\]']
+    patterns: ['(\.\.[/\\]){2,}', '(^|[/\\=''":\s])\.\.[/\\][a-z0-9._~%$-]', '\.{4}[/\\]{1,2}\.{4}']
     description: Parent-directory segments.
-    examples: {match: ["../../etc/passwd", "docs/../secrets.txt"], no_match: ["Wait... / no", "version 1.2.3/notes"]}
+    examples: {match: ["../../etc/passwd", "docs/../secrets.txt", "....//....//etc/hosts"], no_match: ["Wait... / no", "version 1.2.3/notes", "what does ../ mean in a path?"]}
   - id: path.encoded_dot_dot
     severity: high
     patterns: ['(%2e|%c0%ae|%252e|%u002e){2}(%2f|%5c|%c0%af|%252f|/|\\)', '\.\.(%2f|%5c|%c0%af|%252f)', '(%2e|%252e)\.(/|\\|%2f)']

@@ -9,7 +9,7 @@ enum Decoders {
     }
 
     /// Shortest runs worth decoding (shorter ones are ordinary words and numbers).
-    static let minBase64 = 16
+    static let minBase64 = 12
     static let minHex = 16
 
     /// Encoded runs of `text` whose decoded form is readable text, within `budget` decoded bytes.
@@ -25,7 +25,7 @@ enum Decoders {
             var end = run.upperBound
             while end < text.count && end - run.upperBound < 2 && text[end] == 0x3D { end += 1 }
             let range = run.lowerBound..<end
-            guard run.count >= minBase64, budget > 0, let decoded = base64(text[range]), isReadable(decoded) else { return }
+            guard run.count >= minBase64, budget > 0, looksEncoded(text[run]), let decoded = base64(text[range]), isReadable(decoded) else { return }
             budget -= decoded.count
             out.append(Segment(range: range, layer: "base64", decoded: decoded))
         } }
@@ -71,6 +71,19 @@ enum Decoders {
 
     /// Hex digits, plus the `\x` and `0x` prefixes and separators of escaped byte lists.
     static func isHexRunByte(_ b: UInt8) -> Bool { hexValue(b) != nil || b == 0x5C || b == 0x78 || b == 0x2C }
+
+    /// Base64 of text mixes cases and digits inside a run; words ("installation", "Hello") do not.
+    static func looksEncoded(_ run: ArraySlice<UInt8>) -> Bool {
+        var previous: UInt8 = 0
+        for b in run {
+            if b == 0x2B || b == 0x2F { return true }
+            let upperOrDigit = (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39)
+            let letter = (previous >= 0x41 && previous <= 0x5A) || (previous >= 0x61 && previous <= 0x7A) || (previous >= 0x30 && previous <= 0x39)
+            if upperOrDigit && letter && !(previous >= 0x30 && previous <= 0x39 && b >= 0x30 && b <= 0x39) { return true }
+            previous = b
+        }
+        return false
+    }
 
     /// Standard or URL-safe base64, padding optional. Nil when the run is not base64.
     static func base64(_ run: ArraySlice<UInt8>) -> [UInt8]? {
@@ -156,7 +169,9 @@ enum Decoders {
             if (b >= 0x20 && b < 0x7F) || b == 0x0A || b == 0x0D || b == 0x09 { printable += 1 }
             if (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) { alphanumerics += 1 }
         }
-        guard printable * 100 >= bytes.count * 95, alphanumerics * 2 >= bytes.count else { return false }
+        // Payloads are punctuation-heavy ("' OR '1'='1", "../../etc"): a quarter alphanumeric is enough;
+        // random bytes fail the printable test long before.
+        guard printable * 100 >= bytes.count * 95, alphanumerics * 4 >= bytes.count else { return false }
         return String(validating: bytes, as: UTF8.self) != nil
     }
 

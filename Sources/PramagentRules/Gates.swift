@@ -24,7 +24,8 @@ struct Gates: OptionSet {
     /// pass over every text would double the cost of the prose rules).
     static let rot13 = Gates(rawValue: 1 << 12)
 
-    /// (gate, pattern); patterns are matched caseless on the raw bytes.
+    /// (gate, pattern); matched caseless on the raw bytes, except the base64 gate, which looks for
+    /// the mixed case of encoded text (words such as "installation" do not open it).
     static let patterns: [(Gates, String)] = [
         (.creditCard, #"[0-9]([ -]?[0-9]){12}"#),
         (.ssn, #"[0-9]{3}[- ][0-9]{2}[- ][0-9]{4}"#),
@@ -35,7 +36,7 @@ struct Gates: OptionSet {
         (.dateOfBirth, #"birth|born|dob|d\.o\.b"#),
         (.medicalRecordNumber, #"medical record|mrn|patient id|patient number|chart number"#),
         (.healthPlanID, #"health plan|member id|member number|subscriber id|insurance id|policy number|medicare|medicaid|beneficiary id|group number"#),
-        (.base64, #"[a-z0-9+/_-]{16}"#),
+        (.base64, #"([a-z][A-Z0-9]|[A-Z][A-Z0-9]|[0-9][A-Za-z]|[+/])[A-Za-z0-9+/_-]{8}"#),
         (.hex, #"[0-9a-f]{16}|\\x[0-9a-f]{2}|0x[0-9a-f]{2}[, ]"#),
         (.url, #"%[0-9a-f]{2}"#),
         (.rot13, #"rot[ -]?13|rot[ -]?(thirteen|n)\b|caesar|cipher|rotat|shift(ed)? (each|every|the|all|by)|decod|decrypt|unscramble|vtaber|nyy cerivbhf|vafgehpgvba"#),
@@ -45,9 +46,11 @@ struct Gates: OptionSet {
 
     /// The gate database (tiny; compiled once per process).
     static let database: VectorscanDatabase = {
-        let flags = UInt32(HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH | HS_FLAG_DOTALL)
+        let flags = patterns.map { gate, _ in
+            UInt32(HS_FLAG_SINGLEMATCH | HS_FLAG_DOTALL) | (gate == .base64 ? 0 : UInt32(HS_FLAG_CASELESS))
+        }
         do throws(VectorscanDatabase.PatternError) {
-            return try VectorscanDatabase(patterns: patterns.map(\.1), flags: Array(repeating: flags, count: patterns.count))
+            return try VectorscanDatabase(patterns: patterns.map(\.1), flags: flags)
         } catch {
             fatalError("gate patterns do not compile: \(error.message)")
         }
