@@ -106,6 +106,31 @@ struct AuditShowCommand: ParsableCommand {
         }
     }
 
+    /// The fields decisions and scans share; false when the filters exclude the record.
+    private func header(_ o: inout JSONOut, type: String, id: String, nanos: UInt64, uid: UInt32, gid: UInt32, pid: Int32,
+                        tenant recordTenant: String, session recordSession: String, tool recordTool: String,
+                        verdict recordVerdict: Pramagent_V1_Verdict) -> Bool {
+        let seconds = Double(nanos) / 1e9
+        let verdictName = DecisionText.verdict(recordVerdict).lowercased()
+        if let tenant, recordTenant != tenant { return false }
+        if let session, recordSession != session { return false }
+        if let tool, recordTool != tool { return false }
+        if let verdict, verdictName != verdict.lowercased() { return false }
+        if let since, seconds < since { return false }
+        if let until, seconds >= until { return false }
+        o.add("type", type)
+        o.add("decision_id", id)
+        o.add("time", seconds)
+        o.add("caller_uid", Int(uid))
+        o.add("caller_gid", Int(gid))
+        o.add("caller_pid", Int(pid))
+        o.add("tenant", recordTenant)
+        o.add("session", recordSession)
+        o.add("tool", recordTool)
+        o.add("verdict", verdictName)
+        return true
+    }
+
     private func render(_ row: AuditReader.Row) -> String? {
         var o = JSONOut()
         o.add("seq", row.seq)
@@ -118,47 +143,15 @@ struct AuditShowCommand: ParsableCommand {
         }
         switch record.kind {
         case .decision(let d)?:
-            let seconds = Double(d.timeUnixNanos) / 1e9
-            let verdictName = DecisionText.verdict(d.verdict).lowercased()
-            if let tenant, d.tenant != tenant { return nil }
-            if let session, d.session != session { return nil }
-            if let tool, d.tool != tool { return nil }
-            if let verdict, verdictName != verdict.lowercased() { return nil }
-            if let since, seconds < since { return nil }
-            if let until, seconds >= until { return nil }
-            o.add("type", "decision")
-            o.add("decision_id", d.decisionID)
-            o.add("time", seconds)
-            o.add("caller_uid", Int(d.callerUid))
-            o.add("caller_gid", Int(d.callerGid))
-            o.add("caller_pid", Int(d.callerPid))
-            o.add("tenant", d.tenant)
-            o.add("session", d.session)
-            o.add("tool", d.tool)
-            o.add("verdict", verdictName)
+            guard header(&o, type: "decision", id: d.decisionID, nanos: d.timeUnixNanos, uid: d.callerUid, gid: d.callerGid,
+                         pid: d.callerPid, tenant: d.tenant, session: d.session, tool: d.tool, verdict: d.verdict) else { return nil }
             o.add("reason_codes", raw: "[" + d.reasonCodes.map { JSONOut().quote($0) }.joined(separator: ",") + "]")
             o.add("policy_version", d.policyVersion)
             o.add("arguments_sha256", d.argumentsSha256.map { String(format: "%02x", $0) }.joined())
         case .scan(let scan)?:
-            let seconds = Double(scan.timeUnixNanos) / 1e9
-            let verdictName = DecisionText.verdict(scan.verdict).lowercased()
-            if let tenant, scan.tenant != tenant { return nil }
-            if let session, scan.session != session { return nil }
-            if let tool, scan.tool != tool { return nil }
-            if let verdict, verdictName != verdict.lowercased() { return nil }
-            if let since, seconds < since { return nil }
-            if let until, seconds >= until { return nil }
-            o.add("type", "scan")
-            o.add("decision_id", scan.scanID)
-            o.add("time", seconds)
-            o.add("caller_uid", Int(scan.callerUid))
-            o.add("caller_gid", Int(scan.callerGid))
-            o.add("caller_pid", Int(scan.callerPid))
-            o.add("tenant", scan.tenant)
-            o.add("session", scan.session)
-            o.add("tool", scan.tool)
+            guard header(&o, type: "scan", id: scan.scanID, nanos: scan.timeUnixNanos, uid: scan.callerUid, gid: scan.callerGid,
+                         pid: scan.callerPid, tenant: scan.tenant, session: scan.session, tool: scan.tool, verdict: scan.verdict) else { return nil }
             o.add("direction", scan.direction)
-            o.add("verdict", verdictName)
             o.add("reason_codes", raw: "[" + scan.reasonCodes.map { JSONOut().quote($0) }.joined(separator: ",") + "]")
             o.add("rule_ids", raw: "[" + scan.ruleIds.map { JSONOut().quote($0) }.joined(separator: ",") + "]")
             o.add("policy_version", scan.policyVersion)

@@ -34,9 +34,12 @@ public final class SpoolingAuditSink: AuditSink {
             $0.policyVersion = event.policyVersion
             $0.sideEffect = event.sideEffect?.rawValue ?? ""
         }
-        guard let bytes: [UInt8] = try? record.serializedBytes() else { return .unavailable("record cannot be encoded") }
         // Someone waits for write-class ALLOWs to be durable: send those at once.
-        let urgent = event.verdict == .allow && (event.sideEffect.map { $0 >= .write } ?? false)
+        return spool(record, urgent: event.verdict == .allow && (event.sideEffect.map { $0 >= .write } ?? false))
+    }
+
+    private func spool(_ record: Pramagent_V1_AuditRecord, urgent: Bool) -> AuditReceipt {
+        guard let bytes: [UInt8] = try? record.serializedBytes() else { return .unavailable("record cannot be encoded") }
         guard let seq = delivery.enqueue(bytes, urgent: urgent) else {
             return .unavailable("the audit spool is full or failing (\(delivery.pendingCount) records wait for the audit writer)")
         }
@@ -64,11 +67,7 @@ public final class SpoolingAuditSink: AuditSink {
             $0.sessionTainted = event.sessionTainted
             $0.redacted = event.redacted
         }
-        guard let bytes: [UInt8] = try? record.serializedBytes() else { return .unavailable("record cannot be encoded") }
-        guard let seq = delivery.enqueue(bytes, urgent: false) else {
-            return .unavailable("the audit spool is full or failing (\(delivery.pendingCount) records wait for the audit writer)")
-        }
-        return .spooled(seq)
+        return spool(record, urgent: false)
     }
 
     public func waitDurable(_ receipt: AuditReceipt, timeout: Double, _ done: @escaping @Sendable (Bool) -> Void) {
