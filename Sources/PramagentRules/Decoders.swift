@@ -9,8 +9,8 @@ enum Decoders {
     }
 
     /// Shortest runs worth decoding (shorter ones are ordinary words and numbers).
-    static let minBase64 = 12
-    static let minHex = 16
+    static let minBase64 = 8
+    static let minHex = 12
 
     /// Encoded runs of `text` whose decoded form is readable text, within `budget` decoded bytes.
     static func segments(in text: [UInt8], budget: inout Int) -> [Segment] {
@@ -169,9 +169,9 @@ enum Decoders {
             if (b >= 0x20 && b < 0x7F) || b == 0x0A || b == 0x0D || b == 0x09 { printable += 1 }
             if (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) { alphanumerics += 1 }
         }
-        // Payloads are punctuation-heavy ("' OR '1'='1", "../../etc"): a quarter alphanumeric is enough;
+        // Payloads are punctuation-heavy ("' OR '1'='1", "../../etc"): a fifth alphanumeric is enough;
         // random bytes fail the printable test long before.
-        guard printable * 100 >= bytes.count * 95, alphanumerics * 4 >= bytes.count else { return false }
+        guard printable * 100 >= bytes.count * 95, alphanumerics * 5 >= bytes.count else { return false }
         return String(validating: bytes, as: UTF8.self) != nil
     }
 

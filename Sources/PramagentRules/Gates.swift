@@ -36,8 +36,8 @@ struct Gates: OptionSet {
         (.dateOfBirth, #"birth|born|dob|d\.o\.b"#),
         (.medicalRecordNumber, #"medical record|mrn|patient id|patient number|chart number"#),
         (.healthPlanID, #"health plan|member id|member number|subscriber id|insurance id|policy number|medicare|medicaid|beneficiary id|group number"#),
-        (.base64, #"([a-z][A-Z0-9]|[A-Z][A-Z0-9]|[0-9][A-Za-z]|[+/])[A-Za-z0-9+/_-]{8}"#),
-        (.hex, #"[0-9a-f]{16}|\\x[0-9a-f]{2}|0x[0-9a-f]{2}[, ]"#),
+        (.base64, #"([a-z][A-Z0-9]|[A-Z][A-Z0-9]|[0-9][A-Za-z]|[+/])[A-Za-z0-9+/_-]{6}"#),
+        (.hex, #"[0-9a-f]{12}|\\x[0-9a-f]{2}|0x[0-9a-f]{2}[, ]"#),
         (.url, #"%[0-9a-f]{2}"#),
         (.rot13, #"rot[ -]?13|rot[ -]?(thirteen|n)\b|caesar|cipher|rotat|shift(ed)? (each|every|the|all|by)|decod|decrypt|unscramble|vtaber|nyy cerivbhf|vafgehpgvba"#),
     ]
