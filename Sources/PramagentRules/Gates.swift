@@ -39,7 +39,7 @@ struct Gates: OptionSet {
         (.base64, #"([a-z][A-Z0-9]|[A-Z][A-Z0-9]|[0-9][A-Za-z]|[+/])[A-Za-z0-9+/_-]{6}"#),
         (.hex, #"[0-9a-f]{12}|\\x[0-9a-f]{2}|0x[0-9a-f]{2}[, ]"#),
         (.url, #"%[0-9a-f]{2}"#),
-        (.rot13, #"rot[ -]?13|rot[ -]?(thirteen|n)\b|caesar|cipher|rotat|shift(ed)? (each|every|the|all|by)|decod|decrypt|unscramble|vtaber|nyy cerivbhf|vafgehpgvba"#),
+        (.rot13, #"rot[ -]?13|rot[ -]?thirteen|caesar|cipher|shift(ed)? (each|every|all) (letter|character)|decod|decrypt|unscramble|vtaber|nyy cerivbhf|vafgehpgvba"#),
     ]
 
     static let all = Gates(rawValue: (1 << 13) - 1)
