@@ -127,6 +127,17 @@ enum FastViews {
         return out
     }
 
+    /// The prose skeleton: `l` reads as `i` (see `PatternDialect.prose`). Byte for byte, so
+    /// origins do not change.
+    static func skeleton(_ bytes: [UInt8]) -> [UInt8] {
+        bytes.withUnsafeBufferPointer { src in
+            [UInt8](unsafeUninitializedCapacity: src.count) { out, count in
+                for i in 0..<src.count { out[i] = src[i] == 0x6C ? 0x69 : src[i] }
+                count = src.count
+            }
+        }
+    }
+
     /// ROT13 of ASCII letters with a table.
     static let rot13Table: [UInt8] = (0..<256).map { b in
         let v = UInt8(b)

@@ -10,7 +10,7 @@ public enum Severity: String, Sendable, CaseIterable, Comparable, Codable {
 public enum RuleView: String, Sendable, CaseIterable {
     /// Words only: NFKC, case folding, zero-width/bidi removal, confusables, leetspeak, punctuation
     /// turned into single spaces, spaced-out letters joined ("i g n o r e" -> "ignore").
-    /// A space in a pattern matches exactly one space; `i` and `l` match either letter.
+    /// A space in a pattern matches exactly one space; `l` reads as `i` (a skeleton, see `PatternDialect`).
     case prose
     /// NFKC, case folding, zero-width/bidi removal, confusables, whitespace runs collapsed; punctuation
     /// kept. For attacks written in symbols (SQL, shell, paths, URLs, templates).

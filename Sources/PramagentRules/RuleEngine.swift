@@ -179,8 +179,9 @@ public final class RuleEngine: Sendable {
                 guard plain != nil || prose != nil else { return }
                 // Views without origins first; only a text with matches is normalised again with them.
                 let plainBytes = FastViews.plain(bytes) ?? TextNormalizer.plain(bytes, tracking: false).bytes
-                let proseBytes = prose == nil ? [] : FastViews.prose(plainBytes)
-                let rotated = prose == nil || !gates.contains(.rot13) ? [] : FastViews.rot13(proseBytes)
+                let proseWords = prose == nil ? [] : FastViews.prose(plainBytes)
+                let proseBytes = FastViews.skeleton(proseWords)
+                let rotated = prose == nil || !gates.contains(.rot13) ? [] : FastViews.skeleton(FastViews.rot13(proseWords))
                 let plainHits = plain.map { matches($0, plainBytes, s, &truncated) } ?? []
                 let proseHits = prose.map { matches($0, proseBytes, s, &truncated) } ?? []
                 let rotHits = rotated.isEmpty ? [] : prose.map { matches($0, rotated, s, &truncated) } ?? []
@@ -193,7 +194,7 @@ public final class RuleEngine: Sendable {
                     }
                 }
                 if let prose, let proseView {
-                    for hit in refine(prose, proseView.bytes, proseHits, s) {
+                    for hit in refine(prose, proseBytes, proseHits, s) {
                         add(prose.ruleOfPattern[Int(hit.id)], proseView.originalSpan(hit.from, hit.to), nil)
                     }
                     for hit in refine(prose, rotated, rotHits, s) {
