@@ -14,7 +14,7 @@ struct PolicyCheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Compile a policy directory and report every problem as file:line:column.",
-        discussion: "Exit status: 0 when the bundle compiles, 1 when it does not.")
+        discussion: "Also runs every scanning rule's match / no_match examples. Exit status: 0 when the bundle compiles and every example holds, 1 otherwise.")
 
     @Argument(help: "Policy directory (its top-level *.yaml files).")
     var directory: String
@@ -25,7 +25,21 @@ struct PolicyCheckCommand: ParsableCommand {
             print("ok: \(directory) compiles (version \(snapshot.version))")
             print("  files: \(snapshot.files.joined(separator: ", "))")
             print("  tools: \(snapshot.tools.count), tenants: \(snapshot.tenants.count), chains: \(snapshot.chains.count)")
-        } catch {
+            if let scanning = snapshot.scanning {
+                print("  scanning: \(scanning.text.rules.count) text rules, \(scanning.arguments.rules.count) argument rules, "
+                      + "\(scanning.leak.rules.count) leak rules, detectors: "
+                      + "\(scanning.text.piiKinds.union(scanning.leak.piiKinds).map(\.rawValue).sorted().joined(separator: ", "))")
+                print("  corpora: \(scanning.corpora.joined(separator: ", "))")
+                let failures = scanning.exampleFailures()
+                if !failures.isEmpty {
+                    for issue in failures { printError("\(issue)") }
+                    printError("\(directory): \(failures.count) rule example(s) fail")
+                    throw ExitCode(1)
+                }
+            } else {
+                print("  scanning: off (no scanning section; ScanText answers BLOCK scanning_disabled)")
+            }
+        } catch let error as PolicyLoadError {
             for issue in error.issues { printError("\(issue)") }
             printError("\(directory): \(error.issues.count) problem(s); the bundle would be rejected")
             throw ExitCode(1)

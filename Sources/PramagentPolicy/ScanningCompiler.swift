@@ -31,7 +31,9 @@ extension BundleBuilder {
             var locations: [String: SourceLocation] = [:]
             for name in names {
                 guard let corpus = available[name] else {
-                    throw m["corpora"]!.issue("policy_unknown_corpus", "unknown corpus \"\(name)\"; built in: \(available.keys.sorted().joined(separator: ", ")), or all")
+                    // Reported, and the rest of the section is still checked (every problem at once).
+                    issues.append(m["corpora"]!.issue("policy_unknown_corpus", "unknown corpus \"\(name)\"; built in: \(available.keys.sorted().joined(separator: ", ")), or all"))
+                    continue
                 }
                 for scope in corpus.scopes {
                     byScope[scope, default: []] += corpus.rules

@@ -95,3 +95,25 @@ public enum BuiltinRuleCorpora {
 
     public static var names: [String] { all.keys.sorted() }
 }
+
+extension ScanningPolicy {
+    /// Every rule's `match` examples that it does not flag and `no_match` examples that it does,
+    /// each run through the engine that holds the rule (`pramagentctl policy check` reports them).
+    public func exampleFailures() -> [PolicyIssue] {
+        var issues: [PolicyIssue] = []
+        var seen = Set<String>()
+        for engine in [text, arguments, leak] {
+            for rule in engine.rules where seen.insert(rule.id).inserted {
+                for example in rule.positives where !engine.scan(example).findings.contains(where: { $0.ruleID == rule.id }) {
+                    issues.append(PolicyIssue(code: "policy_rule_example", message: "rule \(rule.id) does not match its example \(example.debugDescription)",
+                                              location: locations[rule.id]))
+                }
+                for example in rule.negatives where engine.scan(example).findings.contains(where: { $0.ruleID == rule.id }) {
+                    issues.append(PolicyIssue(code: "policy_rule_example", message: "rule \(rule.id) matches its no_match example \(example.debugDescription)",
+                                              location: locations[rule.id]))
+                }
+            }
+        }
+        return issues
+    }
+}

@@ -47,3 +47,49 @@ import Testing
         }
     }
 }
+
+@Suite struct CustomRuleTests {
+    static let bundle = """
+    version: 1
+    tools:
+      t: {side_effect: read, tenants: [x]}
+    scanning:
+      corpora: [secrets]
+      rules:
+        - id: acme.codename
+          severity: high
+          pattern: 'project (bluebird|nightjar)'
+          examples: {match: ["the project bluebird launch", "project kestrel"], no_match: ["a bluebird sang"]}
+        - id: acme.ticket
+          severity: low
+          view: raw
+          scopes: [arguments]
+          pattern: 'ACME-[0-9]{4}'
+          examples: {match: ["see ACME-1234"], no_match: ["acme-1234"]}
+    """
+
+    @Test func customRulesLoadIntoTheirScopesAndTheirExamplesAreChecked() throws {
+        let snapshot = try PolicyLoader().load(files: [("p.yaml", CustomRuleTests.bundle)])
+        let scanning = try #require(snapshot.scanning)
+        #expect(scanning.text.rules.contains { $0.id == "acme.codename" })
+        #expect(scanning.arguments.rules.map(\.id) == ["acme.ticket"])
+        #expect(scanning.text.scan("Project Bluebird is late").findings.map(\.ruleID) == ["acme.codename"])
+        let failures = scanning.exampleFailures()
+        #expect(failures.count == 1)
+        #expect(failures.first?.message.contains("project kestrel") == true)
+        #expect(failures.first?.location?.file == "p.yaml")
+        #expect(failures.first?.location?.line == 7)
+    }
+
+    @Test func unknownCorporaAndBadSeveritiesPointAtTheText() {
+        let bad = CustomRuleTests.bundle.replacingOccurrences(of: "corpora: [secrets]", with: "corpora: [secretz]")
+            .replacingOccurrences(of: "severity: low", with: "severity: urgent")
+        do {
+            _ = try PolicyLoader().load(files: [("p.yaml", bad)])
+            Issue.record("must be rejected")
+        } catch {
+            #expect(error.issues.contains { $0.code == "policy_unknown_corpus" && $0.location?.line == 5 })
+            #expect(error.issues.contains { $0.code == "policy_invalid" && $0.message.contains("severity") })
+        }
+    }
+}
