@@ -157,7 +157,7 @@ struct AuditShowCommand: ParsableCommand {
             o.add("policy_version", scan.policyVersion)
             o.add("text_sha256", scan.textSha256.map { String(format: "%02x", $0) }.joined())
             o.add("text_bytes", Int(scan.textBytes))
-            o.add("session_tainted", scan.sessionTainted ? "true" : "false")
+            o.add("session_tainted", raw: scan.sessionTainted ? "true" : "false")
         case .lifecycle(let l)?:
             if tenant != nil || session != nil || tool != nil || verdict != nil { return nil }
             let seconds = Double(l.timeUnixNanos) / 1e9

@@ -72,7 +72,8 @@ struct ScanningEndToEndTests {
         #expect(writer.stop() == 0)
         let shown = try ctl(["audit", "show", db, "--session", "audited"]).stdout
         #expect(shown.contains(#""type":"scan""#))
-        #expect(shown.contains(#""rule_ids":["pi.ignore_previous""#))
+        #expect(shown.contains(#""rule_ids":["#) && shown.contains(#""pi.ignore_previous""#))
+        #expect(shown.contains(#""session_tainted":false"#))
         #expect(shown.contains(#""verdict":"block""#))
         #expect(shown.contains(#""text_bytes":\#(secretText.utf8.count)"#))
         #expect(!shown.contains("swordfish"))
