@@ -11,7 +11,7 @@ from pramagent.rules import ALL_RULES
 
 seconds = float(sys.argv[sys.argv.index("--seconds") + 1]) if "--seconds" in sys.argv else 3.0
 root = os.path.join(os.path.dirname(__file__), "..", "..")
-lines = [o["text"] for o in (json.loads(l) for l in open(os.path.join(root, "redteam", "benign.jsonl"), encoding="utf-8") if l.strip()) if o.get("scope", "text") == "text"]
+lines = [o["text"] for o in (json.loads(l) for l in open(os.path.join(root, "redteam", "benign.jsonl"), encoding="utf-8") if l.strip()) if o.get("scope", "text") == "text"][:137]  # the ordinary-prose set
 
 def prose(size):
     out, i = "", 0
