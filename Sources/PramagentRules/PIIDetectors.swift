@@ -166,8 +166,9 @@ public enum PIIDetectors {
         let n = t.count
         var i = 0
         while i + 4 <= n {
-            guard isUpper(t[i]), isUpper(t[i + 1]), isDigit(t[i + 2]), isDigit(t[i + 3]), i == 0 || !isAlnum(t[i - 1]),
-                  let length = ibanLengths[String(decoding: t[i..<i + 2], as: UTF8.self)] else { i += 1; continue }
+            // Country letters in either case (IBANs are often typed in lower case).
+            guard isAlpha(t[i]), isAlpha(t[i + 1]), isDigit(t[i + 2]), isDigit(t[i + 3]), i == 0 || !isAlnum(t[i - 1]),
+                  let length = ibanLengths[String(decoding: [t[i] & ~0x20, t[i + 1] & ~0x20], as: UTF8.self)] else { i += 1; continue }
             var chars: [UInt8] = []
             var j = i
             while j < n && chars.count < length {

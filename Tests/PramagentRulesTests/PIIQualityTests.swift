@@ -134,6 +134,7 @@ import Testing
         let find = { (k: PIIKind, t: String) in PIIDetectors.find([k], in: Array(t.utf8)).count }
         #expect(find(.iban, "IBAN DE89 3704 0044 0532 0130 00") == 1)
         #expect(find(.iban, "IBAN DE88 3704 0044 0532 0130 00") == 0)
+        #expect(find(.iban, "iban: gb29 nwbk 6016 1331 9268 19") == 1) // typed in lower case
         #expect(find(.creditCard, "order 1234 5678 9012 3456") == 0)       // fails Luhn
         #expect(find(.creditCard, "id 8111111111111111") == 0)             // passes Luhn, no issuer
         #expect(find(.phone, "call +44 20 7946 0958 or (212) 555-0142") == 2)
