@@ -58,7 +58,7 @@ public final class SpoolingAuditSink: AuditSink {
             $0.session = event.session
             $0.tool = event.tool
             $0.direction = event.direction
-            $0.textSha256 = Data(event.textSHA256)
+            $0.textSha256 = Data(SHA256.hash(Array(event.text.utf8)))
             $0.textBytes = UInt64(event.textBytes)
             $0.verdict = event.verdict.wire
             $0.reasonCodes = event.reasonCodes

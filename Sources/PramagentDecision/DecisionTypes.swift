@@ -145,8 +145,10 @@ public struct ScanAuditEvent: Sendable {
     public var session: String
     public var tool: String
     public var direction: String
-    public var textSHA256: [UInt8]
-    public var textBytes: Int
+    /// The scanned text; a sink keeps its digest and size, never the text (hashing is the
+    /// sink's work, so a daemon without an audit writer does not pay for it).
+    public var text: String
+    public var textBytes: Int { text.utf8.count }
     public var verdict: PolicyVerdict
     public var reasonCodes: [String]
     public var ruleIDs: [String]

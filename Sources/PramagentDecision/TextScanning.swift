@@ -1,6 +1,5 @@
 import Foundation
 import JSONSchema
-import PramagentCrypto
 import PramagentPolicy
 import PramagentRules
 
@@ -22,7 +21,8 @@ extension DecisionEngine {
     public func scanText(_ text: String, direction: ScanDirection, redact: Bool,
                          caller: CallerIdentity = CallerIdentity(uid: UInt32.max, gid: UInt32.max, pid: -1),
                          tenant: String = "", session: String = "") -> TextScanOutcome {
-        var outcome = evaluateText(text, direction: direction, redact: redact)
+        let snapshot = self.snapshot
+        var outcome = evaluateText(text, direction: direction, redact: redact, snapshot: snapshot)
         audit(&outcome, text: text, direction: direction, caller: caller, tenant: tenant, session: session, tool: "", redact: redact)
         return outcome
     }
@@ -32,7 +32,7 @@ extension DecisionEngine {
                        tenant: String, session: String, tool: String, redact: Bool) {
         let event = ScanAuditEvent(scanID: nextDecisionID(), timeNanos: clock.wallNanos(), caller: caller, tenant: tenant,
                                    session: session, tool: tool, direction: direction.rawValue,
-                                   textSHA256: SHA256.hash(Array(text.utf8)), textBytes: text.utf8.count,
+                                   text: text,
                                    verdict: outcome.verdict, reasonCodes: outcome.reasons.map(\.code.rawValue),
                                    ruleIDs: outcome.findings.map(\.ruleID), policyVersion: outcome.policyVersion,
                                    sessionTainted: outcome.sessionTainted, redacted: redact)
@@ -43,8 +43,8 @@ extension DecisionEngine {
         }
     }
 
-    func evaluateText(_ text: String, direction: ScanDirection, redact: Bool) -> TextScanOutcome {
-        let snapshot = self.snapshot
+    /// The scan itself, on one snapshot (a request finishes on the snapshot it started with).
+    func evaluateText(_ text: String, direction: ScanDirection, redact: Bool, snapshot: PolicySnapshot?) -> TextScanOutcome {
         var outcome = TextScanOutcome(verdict: .allow, findings: [], redactedText: nil, truncated: false, sessionTainted: false,
                                       reasons: [], policyVersion: snapshot?.version ?? "")
         guard let snapshot else {
@@ -90,23 +90,25 @@ extension DecisionEngine {
     /// chain step `tainted` (built-in chain `tainted_then_external`) applies to later calls.
     public func reportToolResult(tenant: String, session: String, tool: String, text: String, redact: Bool,
                                  caller: CallerIdentity = CallerIdentity(uid: UInt32.max, gid: UInt32.max, pid: -1)) -> TextScanOutcome {
-        var outcome = evaluateText(text, direction: .toolResult, redact: redact)
+        let snapshot = self.snapshot
+        var outcome = evaluateText(text, direction: .toolResult, redact: redact, snapshot: snapshot)
         if let callers = snapshot?.callers, !tenant.isEmpty, !callers.mayActFor(uid: caller.uid, gid: caller.gid, tenant: tenant) {
             // Only a caller that may act for the tenant may taint its sessions.
             outcome.verdict = .block
             outcome.reasons.append(DecisionReason(code: .callerNotAllowed,
                                                   message: "caller uid \(caller.uid) may not act for tenant \"\(tenant)\"; the session is not tainted"))
         } else {
-            taint(&outcome, tenant: tenant, session: session)
+            taint(&outcome, tenant: tenant, session: session, snapshot: snapshot)
         }
         audit(&outcome, text: text, direction: .toolResult, caller: caller, tenant: tenant, session: session, tool: tool, redact: redact)
         return outcome
     }
 
-    private func taint(_ outcome: inout TextScanOutcome, tenant: String, session: String) {
-        guard let scanning = snapshot?.scanning, !tenant.isEmpty, !session.isEmpty else { return }
+    private func taint(_ outcome: inout TextScanOutcome, tenant: String, session: String, snapshot: PolicySnapshot?) {
+        guard let snapshot, let scanning = snapshot.scanning, !tenant.isEmpty, !session.isEmpty else { return }
         let taints = outcome.findings.contains { scanning.taintCategories.contains($0.category) } || outcome.truncated
-        guard taints, let defaults = snapshot?.defaults else { return }
+        guard taints else { return }
+        let defaults = snapshot.defaults
         let now = clock.monotonicSeconds()
         let recorded: Bool? = sessions.withSession(tenant: tenant, session: session, now: now, idleSeconds: defaults.sessionIdleSeconds,
                                             maxSessions: defaults.maxSessions) { state in

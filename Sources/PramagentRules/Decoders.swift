@@ -174,12 +174,4 @@ enum Decoders {
         guard printable * 100 >= bytes.count * 95, alphanumerics * 5 >= bytes.count else { return false }
         return String(validating: bytes, as: UTF8.self) != nil
     }
-
-    /// ROT13 of the ASCII letters (the prose view is lower case).
-    static func rot13(_ bytes: [UInt8]) -> [UInt8] {
-        bytes.map { b in
-            if b >= 0x61 && b <= 0x7A { return (b - 0x61 + 13) % 26 + 0x61 }
-            return b
-        }
-    }
 }

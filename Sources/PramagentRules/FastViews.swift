@@ -93,38 +93,7 @@ enum FastViews {
                 }
             }
         }
-        return joinSpacedLetters(words)
-    }
-
-    /// Same as `TextNormalizer.joinSpacedLetters`, without origins.
-    static func joinSpacedLetters(_ b: [UInt8]) -> [UInt8] {
-        let n = b.count
-        var candidate = false
-        var i = 0
-        while i + 2 < n {
-            if b[i + 1] == 0x20 && TextNormalizer.isSingle(b, i) && TextNormalizer.isSingle(b, i + 2) { candidate = true; break }
-            i += 1
-        }
-        guard candidate else { return b }
-        var out: [UInt8] = []
-        out.reserveCapacity(n)
-        i = 0
-        while i < n {
-            if TextNormalizer.isSingle(b, i) {
-                var j = i
-                var count = 1
-                while j + 2 < n && b[j + 1] == 0x20 && TextNormalizer.isSingle(b, j + 2) { j += 2; count += 1 }
-                if count >= 3 {
-                    var k = i
-                    while k <= j { out.append(b[k]); k += 2 }
-                    i = j + 1
-                    continue
-                }
-            }
-            out.append(b[i])
-            i += 1
-        }
-        return out
+        return TextNormalizer.joinSpacedLetters(NormalizedText(untracked: words)).bytes
     }
 
     /// The prose skeleton: `l` reads as `i` (see `PatternDialect.prose`). Byte for byte, so

@@ -75,7 +75,6 @@ public final class RuleEngine: Sendable {
         self.rules = rules
         self.piiKinds = pii
         self.limits = limits
-        var databases: [VectorscanDatabase] = []
         @Sendable func build(_ view: RuleView) throws(RuleCompileError) -> ViewDatabase? {
             var patterns: [String] = []
             var flags: [UInt32] = []
@@ -105,7 +104,7 @@ public final class RuleEngine: Sendable {
             } catch {
                 // Name the exact pattern: compile them one at a time (only on this error path).
                 for i in patterns.indices {
-                    if case .invalid(let message) = VectorscanDatabase.check(patterns[i], flags: flags[i]) {
+                    if let message = VectorscanDatabase.compileError(patterns[i], flags: flags[i]) {
                         throw RuleCompileError(ruleID: rules[owners[i].rule].id, patternIndex: owners[i].pattern, message: message)
                     }
                 }
@@ -127,7 +126,7 @@ public final class RuleEngine: Sendable {
         prose = take(.prose)
         plain = take(.plain)
         raw = take(.raw)
-        databases = [prose, plain, raw].compactMap { $0?.database }
+        let databases = [prose, plain, raw].compactMap { $0?.database }
         hasRules = !databases.isEmpty
         do { scratch = try ScratchPool(databases: databases + [Gates.database]) } catch {
             throw RuleCompileError(ruleID: "", patternIndex: 0, message: error.message)
@@ -187,9 +186,9 @@ public final class RuleEngine: Sendable {
                 let rotHits = rotated.isEmpty ? [] : prose.map { matches($0, rotated, s, &truncated) } ?? []
                 guard !(plainHits.isEmpty && proseHits.isEmpty && rotHits.isEmpty) else { return }
                 let plainView = TextNormalizer.plain(bytes, tracking: true)
-                let proseView = prose == nil ? nil : Optional(TextNormalizer.prose(plainView))
+                let proseView = proseHits.isEmpty && rotHits.isEmpty ? nil : Optional(TextNormalizer.prose(plainView))
                 if let plain {
-                    for hit in refine(plain, plainView.bytes, plainHits, s) {
+                    for hit in refine(plain, plainBytes, plainHits, s) {
                         add(plain.ruleOfPattern[Int(hit.id)], plainView.originalSpan(hit.from, hit.to), nil)
                     }
                 }

@@ -20,6 +20,12 @@ public struct NormalizedText: Sendable {
         }
     }
 
+    /// Bytes without origins (for the untracked fast path).
+    init(untracked bytes: [UInt8]) {
+        self.bytes = bytes
+        tracking = false
+    }
+
     @inline(__always) mutating func append(_ byte: UInt8, _ start: Int, _ end: Int) {
         bytes.append(byte)
         if tracking {

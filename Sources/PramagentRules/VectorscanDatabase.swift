@@ -53,45 +53,19 @@ final class VectorscanDatabase: @unchecked Sendable {
 
     deinit { hs_free_database(database) }
 
-    enum PatternCheck: Sendable {
-        case ok
-        /// Compiles only without start-of-match tracking.
-        case tooLargeWithStart
-        case invalid(String)
-    }
-
-    private static let checked = Mutex<[String: PatternCheck]>([:])
-
-    /// Compiles one pattern alone (memoised per process): fine, too large with SOM, or invalid.
-    static func check(_ pattern: String, flags: UInt32) -> PatternCheck {
-        let key = String(flags) + "\u{0}" + pattern
-        if let hit = checked.withLock({ $0[key] }) { return hit }
-        func compile(_ f: UInt32) -> String? {
-            var db: OpaquePointer?
-            var error: UnsafeMutablePointer<hs_compile_error_t>?
-            let rc = hs_compile(pattern, f, UInt32(HS_MODE_BLOCK), nil, &db, &error)
-            if let db { hs_free_database(db) }
-            guard rc == HS_SUCCESS else {
-                let message = error.map { String(cString: $0.pointee.message) } ?? "compile failed (\(rc))"
-                if let error { hs_free_compile_error(error) }
-                return message
-            }
-            return nil
+    /// Compiles one pattern alone; the error message when it does not compile. Used on the error
+    /// path of a multi-pattern compile to name the exact pattern.
+    static func compileError(_ pattern: String, flags: UInt32) -> String? {
+        var db: OpaquePointer?
+        var error: UnsafeMutablePointer<hs_compile_error_t>?
+        let rc = hs_compile(pattern, flags, UInt32(HS_MODE_BLOCK), nil, &db, &error)
+        if let db { hs_free_database(db) }
+        guard rc == HS_SUCCESS else {
+            let message = error.map { String(cString: $0.pointee.message) } ?? "compile failed (\(rc))"
+            if let error { hs_free_compile_error(error) }
+            return message
         }
-        var result = PatternCheck.ok
-        if let message = compile(flags) {
-            if message.contains("too large"), flags & UInt32(HS_FLAG_SOM_LEFTMOST) != 0,
-               compile(flags & ~UInt32(HS_FLAG_SOM_LEFTMOST)) == nil {
-                result = .tooLargeWithStart
-            } else {
-                result = .invalid(message)
-            }
-        }
-        checked.withLock { table in
-            if table.count >= 10_000 { table.removeAll() }
-            table[key] = result
-        }
-        return result
+        return nil
     }
 
     /// The longest match `pattern` can produce, or nil when unbounded or unknown.
