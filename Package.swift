@@ -105,6 +105,9 @@ let package = Package(
         ]),
         .testTarget(name: "PramagentRulesTests", dependencies: ["PramagentRules"]),
         .testTarget(name: "PramagentDecisionTests", dependencies: ["PramagentDecision", "PramagentPolicy", "JSONSchema"]),
+        .testTarget(name: "PramagentDaemonTests", dependencies: [
+            "PramagentDaemon", "PramagentDecision", "PramagentWire", "PramagentCrypto", "JSONSchema",
+        ]),
         .testTarget(name: "PramagentEndToEndTests", dependencies: [
             "PramagentClient", "PramagentDaemon", "PramagentWire", "PramagentCLI", "PramagentSystem", "PramagentAudit",
         ]),

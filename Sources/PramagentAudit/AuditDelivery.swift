@@ -73,7 +73,7 @@ public final class AuditDelivery: Sendable {
     /// Spools a record; returns its sequence number, or nil when the spool is full or fails.
     /// `urgent` records (someone waits for them to be durable) are sent at once; others within `linger`.
     public func enqueue(_ record: [UInt8], urgent: Bool = true) -> UInt64? {
-        let seq = spoolLock.withLock { _ in try? box.spool.enqueue([record]) }
+        let seq = spoolLock.withLock { _ in try? box.spool.enqueue(record) }
         guard let seq = seq ?? nil else { return nil }
         if urgent {
             self.urgent.store(true, ordering: .releasing)

@@ -64,6 +64,9 @@ struct BenchCommand: ParsableCommand {
         --floor first measures a minimal echo server over the same kind of socket with the same load, \
         so the figure that matters on a noisy machine is what the daemon adds over that floor. \
         --in-process measures the decision pipeline alone (no socket) on the bundle in --policies. \
+        --against SOCKET compares two daemons fairly on a noisy machine: each connection sends one \
+        request to --socket, then one to SOCKET, in turn, so both see the same moments of the machine \
+        (e.g. the same build with and without --audit-socket); the ratio of their p50s is reported. \
         Defaults target the shipped policy's lookup_customer tool (read, 5-property schema).
         """)
 
@@ -84,16 +87,35 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Policy directory for --in-process.") var policies = "policies"
     @Option(name: .customLong("audit-spool"), help: "With --in-process: also spool every decision's audit record in this directory (no writer).")
     var auditSpool: String?
+    @Option(help: "A second decision socket measured interleaved with --socket (depth 1), for an A/B ratio.")
+    var against: String?
     @Flag(help: "Print JSON lines instead of a table.") var json = false
 
     func validate() throws {
         guard connections >= 1, depth >= 1, duration > 0, warmup >= 0, (0...1).contains(mix) else {
             throw ValidationError("connections and depth must be >= 1, duration > 0, mix within 0...1")
         }
+        if against != nil, depth != 1 || floor || inProcess {
+            throw ValidationError("--against measures at depth 1 and cannot be combined with --floor or --in-process")
+        }
     }
 
     func run() throws {
         if inProcess { return try runInProcess() }
+        if let against {
+            let pair = try measureInterleaved(paths: [socketPath, against])
+            if json {
+                for r in pair { print(r.json) }
+                var o = JSONOut()
+                o.add("p50_ratio", pair[1].p50 / pair[0].p50)
+                print(o.text)
+            } else {
+                print("connections \(connections), interleaved, \(duration) s, mix \(mix) allowed")
+                for r in pair { print(r.line) }
+                print(String(format: "p50 ratio (second / first): %.3f, p99 ratio %.3f", pair[1].p50 / pair[0].p50, pair[1].p99 / pair[0].p99))
+            }
+            return
+        }
         var results: [BenchStats] = []
         if floor {
             let path = "/tmp/pramagent-echo-\(getpid()).sock"
@@ -208,6 +230,60 @@ struct BenchCommand: ParsableCommand {
         let all = results.withLock { $0 }
         return BenchStats(label: label, latenciesNanos: all.flatMap(\.latencies), seconds: Swift.min(seconds, duration + 0.5),
                           wrong: all.reduce(0) { $0 + $1.wrong }, failures: all.reduce(0) { $0 + $1.failures })
+    }
+
+    /// Each connection thread sends one request to each socket in turn (depth 1) and keeps
+    /// separate latencies, so slow and fast moments of the machine fall on both alike.
+    private func measureInterleaved(paths: [String]) throws -> [BenchStats] {
+        let start = nowNanos()
+        let measureFrom = start + UInt64(warmup * 1e9)
+        let end = measureFrom + UInt64(duration * 1e9)
+        let results = Mutex<[[(latencies: [UInt64], wrong: Int, failures: Int)]]>(paths.map { _ in [] })
+        var threads: [Thread] = []
+        for index in 0..<connections {
+            let sockets = try paths.map { try RawSocket.connect($0) }
+            let frames = try paths.indices.map { try self.frames(session: "bench-\(getpid())-\(index)-\($0)") }
+            let mix = self.mix
+            let thread = Thread {
+                var latencies = paths.map { _ in [UInt64]() }
+                var wrong = [Int](repeating: 0, count: paths.count)
+                var failures = [Int](repeating: 0, count: paths.count)
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                var counter = index
+                loop: while true {
+                    counter += 1
+                    let allow = mix >= 1 || Double(counter % 1000) / 1000 < mix
+                    for (i, socket) in sockets.enumerated() {
+                        let frame = allow ? frames[i].allowed : frames[i].blocked
+                        let sent = nowNanos()
+                        guard frame.withUnsafeBytes({ socket.writeAll($0) }), let length = socket.readFrame(&buffer) else {
+                            failures[i] += 1
+                            break loop
+                        }
+                        let now = nowNanos()
+                        if now >= measureFrom { latencies[i].append(now - sent) }
+                        if counter % 64 == 0 {
+                            let response = try? Pramagent_V1_Response(serializedBytes: Array(buffer[0..<length]))
+                            if response?.decision.verdict != (allow ? .allow : .block) { wrong[i] += 1 }
+                        }
+                    }
+                    if nowNanos() >= end { break }
+                }
+                sockets.forEach { $0.close() }
+                results.withLock { r in for i in paths.indices { r[i].append((latencies[i], wrong[i], failures[i])) } }
+            }
+            thread.stackSize = 1 << 20
+            threads.append(thread)
+        }
+        threads.forEach { $0.start() }
+        while results.withLock({ $0[0].count }) < connections { usleep(20_000) }
+        let seconds = Swift.min(Double(min(nowNanos(), end + 1_000_000_000) - measureFrom) / 1e9, duration + 0.5)
+        return results.withLock { r in
+            paths.indices.map { i in
+                BenchStats(label: i == 0 ? "first" : "second", latenciesNanos: r[i].flatMap(\.latencies), seconds: seconds,
+                           wrong: r[i].reduce(0) { $0 + $1.wrong }, failures: r[i].reduce(0) { $0 + $1.failures })
+            }
+        }
     }
 
     private func runInProcess() throws {

@@ -16,33 +16,43 @@ public final class SpoolingAuditSink: AuditSink {
     public init(delivery: AuditDelivery) { self.delivery = delivery }
 
     public func record(_ event: AuditEvent) -> AuditReceipt {
-        var record = Pramagent_V1_AuditRecord()
-        record.decision = Pramagent_V1_DecisionRecord.with {
-            $0.decisionID = event.decisionID
-            $0.timeUnixNanos = event.timeNanos
-            $0.callerUid = event.caller.uid
-            $0.callerGid = event.caller.gid
-            $0.callerPid = event.caller.pid
-            $0.tenant = event.request.tenant
-            $0.session = event.request.session
-            $0.tool = event.request.tool
-            $0.operation = event.request.operation
-            $0.argumentsSha256 = Data(SHA256.hash(event.request.argumentsJSON))
-            $0.argumentsRedacted = event.arguments.map(SpoolingAuditSink.redact) ?? ""
-            $0.verdict = event.verdict.wire
-            $0.reasonCodes = event.reasons.map(\.code.rawValue)
-            $0.policyVersion = event.policyVersion
-            $0.sideEffect = event.sideEffect?.rawValue ?? ""
-        }
         // Someone waits for write-class ALLOWs to be durable: send those at once.
-        return spool(record, urgent: event.verdict == .allow && (event.sideEffect.map { $0 >= .write } ?? false))
+        let urgent = event.verdict == .allow && (event.sideEffect.map { $0 >= .write } ?? false)
+        guard let seq = delivery.enqueue(SpoolingAuditSink.encode(event), urgent: urgent) else { return full() }
+        return .spooled(seq)
+    }
+
+    /// The `AuditRecord { decision: DecisionRecord }` bytes of a decision, written field by field
+    /// (this runs on every decision: no message object, no second parse of the arguments).
+    static func encode(_ event: AuditEvent) -> [UInt8] {
+        var d = ProtoWireWriter(capacity: 320)
+        d.string(1, event.decisionID)
+        d.unsigned(2, event.timeNanos)
+        d.unsigned(3, UInt64(event.caller.uid))
+        d.unsigned(4, UInt64(event.caller.gid))
+        d.int32(5, event.caller.pid)
+        d.string(6, event.request.tenant)
+        d.string(7, event.request.session)
+        d.string(8, event.request.tool)
+        d.string(9, event.request.operation)
+        d.bytes(10, SHA256.hash(event.request.argumentsJSON))
+        if let arguments = event.arguments { d.bytes(11, ArgumentRedaction.redactedJSON(arguments, limit: redactedLimit)) }
+        d.unsigned(12, UInt64(event.verdict.wire.rawValue))
+        for reason in event.reasons { d.repeatedElement(13, reason.code.rawValue) }
+        d.string(14, event.policyVersion)
+        d.string(15, event.sideEffect?.rawValue ?? "")
+        var record = ProtoWireWriter(capacity: d.bytes.count + 4)
+        record.message(1, d)
+        return record.bytes
+    }
+
+    private func full() -> AuditReceipt {
+        .unavailable("the audit spool is full or failing (\(delivery.pendingCount) records wait for the audit writer)")
     }
 
     private func spool(_ record: Pramagent_V1_AuditRecord, urgent: Bool) -> AuditReceipt {
         guard let bytes: [UInt8] = try? record.serializedBytes() else { return .unavailable("record cannot be encoded") }
-        guard let seq = delivery.enqueue(bytes, urgent: urgent) else {
-            return .unavailable("the audit spool is full or failing (\(delivery.pendingCount) records wait for the audit writer)")
-        }
+        guard let seq = delivery.enqueue(bytes, urgent: urgent) else { return full() }
         return .spooled(seq)
     }
 
@@ -89,20 +99,5 @@ public final class SpoolingAuditSink: AuditSink {
             $0.detail = event.detail
         }
         if let bytes: [UInt8] = try? record.serializedBytes() { _ = delivery.enqueue(bytes) }
-    }
-
-    /// The arguments with every string replaced by its length (numbers, booleans and keys kept),
-    /// capped at `redactedLimit` bytes. Uses the pipeline's parse: no second parse on the hot path.
-    static func redact(_ value: JSONValue) -> String {
-        func strip(_ v: JSONValue) -> JSONValue {
-            switch v {
-            case .string(let s): return .string("[\(s.unicodeScalars.count) chars]")
-            case .array(let a): return .array(a.map(strip))
-            case .object(let o): return .object(JSONObject(keys: o.keys, values: o.values.map(strip)))
-            default: return v
-            }
-        }
-        let text = strip(value).jsonText
-        return text.utf8.count <= redactedLimit ? text : String(decoding: text.utf8.prefix(redactedLimit), as: UTF8.self) + "…"
     }
 }

@@ -113,6 +113,31 @@ struct AuditDeliveryTests {
         #expect(reopened.pendingCount == 0)
     }
 
+    @Test("an acknowledged spool starts again in the same pages; stale records behind the end are never read back")
+    func restartInPlace() throws {
+        let dir = try temporaryDirectory()
+        let path = dir + "/audit.spool"
+        let spool = try AuditSpool(path: path)
+        // Old records whose bytes, where the new end will fall (offset 60 = three 20-byte records),
+        // look like a header of a record numbered far ahead: only the zeroed end stops a scan there.
+        var big = [UInt8](repeating: 0x5A, count: 400)
+        let fakeHeader: [UInt8] = [0, 0, 0, 8, 0, 0, 0, 0, 0, 0x0F, 0x42, 0x40] + Array("XXXXXXXX".utf8)
+        big.replaceSubrange(48..<68, with: fakeHeader)
+        var last: UInt64 = 0
+        for _ in 0..<3_000 { last = try #require(try spool.enqueue(big)) }
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+        try spool.acknowledge(through: last)
+        // Shorter records now overwrite the start of the stale ones.
+        for i in 1...3 { #expect(try spool.enqueue(record(i)) == last + UInt64(i)) }
+        #expect(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int == size)
+        // A restart (as after kill -9) finds exactly the three new records.
+        let reopened = try AuditSpool(path: path)
+        #expect(reopened.acknowledged == last)
+        #expect(reopened.pendingCount == 3)
+        #expect(try reopened.pending(limit: 10).records == (1...3).map(record))
+        #expect(reopened.nextSeq == last + 4)
+    }
+
     @Test("a full spool refuses new records (the caller fails closed)")
     func fullSpool() throws {
         let dir = try temporaryDirectory()
