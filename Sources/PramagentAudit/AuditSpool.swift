@@ -195,6 +195,34 @@ public final class AuditSpool {
         }
     }
 
+    /// Reads planned records into one buffer with one `pread` per contiguous stretch of the file
+    /// (normally one); `ranges` locate each record in `bytes`. Safe without the caller's lock,
+    /// like `read(_:)`.
+    public func readContiguous(_ plan: Plan) throws -> (bytes: [UInt8], ranges: [Range<Int>]) {
+        var bytes: [UInt8] = []
+        var ranges: [Range<Int>] = []
+        ranges.reserveCapacity(plan.entries.count)
+        var i = 0
+        while i < plan.entries.count {
+            // A run: records that follow each other in the file.
+            var j = i
+            while j + 1 < plan.entries.count,
+                  plan.entries[j + 1].offset == plan.entries[j].offset + Int64(plan.entries[j].length + AuditSpool.headerSize) { j += 1 }
+            let from = plan.entries[i].offset
+            let count = Int(plan.entries[j].offset - from) + plan.entries[j].length
+            let base = bytes.count
+            bytes.append(contentsOf: repeatElement(0, count: count))
+            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + base, count, off_t(from)) }
+            guard n == count else { throw Failure.io("short read in \(path)") }
+            for k in i...j {
+                let start = base + Int(plan.entries[k].offset - from)
+                ranges.append(start..<(start + plan.entries[k].length))
+            }
+            i = j + 1
+        }
+        return (bytes, ranges)
+    }
+
     /// Unacknowledged records from the oldest, at most `limit`.
     public func pending(limit: Int) throws -> (first: UInt64, records: [[UInt8]]) {
         let p = plan(limit: limit)

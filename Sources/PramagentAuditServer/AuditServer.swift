@@ -36,8 +36,14 @@ public final class AuditServer: Sendable {
     public init(configuration: AuditServerConfiguration, logger: Logger = Logger(label: "pramagent-auditd")) throws {
         self.configuration = configuration
         self.logger = logger
-        committer = try Committer(path: configuration.databasePath, logger: logger)
+        // One loop: every connection's batches meet in one group commit on it.
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        do {
+            committer = try Committer(path: configuration.databasePath, loop: group.next(), logger: logger)
+        } catch {
+            try? group.syncShutdownGracefully()
+            throw error
+        }
     }
 
     /// Whether a peer may write records.
@@ -51,6 +57,7 @@ public final class AuditServer: Sendable {
         let logger = self.logger
         let maxFrame = configuration.maxFrameSize
         let bootstrap = ServerBootstrap(group: group)
+            .childChannelOption(.maxMessagesPerRead, value: 64)
             .serverChannelOption(.backlog, value: 64)
             .childChannelInitializer { [self] channel in
                 channel.peerCredentials().flatMap { peer in
@@ -79,7 +86,7 @@ public final class AuditServer: Sendable {
     public func shutdown() async {
         let channel = server.withLock { s -> (any Channel)? in defer { s = nil }; return s }
         try? await channel?.close()
-        committer.stop()
+        await committer.stop()
         unlink(configuration.socketPath)
         try? await group.shutdownGracefully()
     }
@@ -110,20 +117,16 @@ final class AppendHandler: ChannelInboundHandler {
                 return
             }
             let producer = append.producerID
-            let loop = context.eventLoop
-            let bound = NIOLoopBound((self, context), eventLoop: loop)
             committer.submit(AuditStore.Batch(producer: producer, firstProducerSeq: append.firstProducerSeq,
                                               records: append.records.map { [UInt8]($0) })) { outcome in
-                loop.execute {
-                    let (handler, context) = bound.value
-                    handler.reply(context, Pramagent_V1_AuditAck.with {
-                        $0.producerID = producer
-                        $0.durableProducerSeq = outcome.durableProducerSeq
-                        $0.headSeq = outcome.headSeq
-                        $0.headHash = Data(outcome.headHash)
-                        $0.error = outcome.error
-                    }, close: false)
-                }
+                // On the loop, after the group commit (the committer shares this handler's loop).
+                self.reply(context, Pramagent_V1_AuditAck.with {
+                    $0.producerID = producer
+                    $0.durableProducerSeq = outcome.durableProducerSeq
+                    $0.headSeq = outcome.headSeq
+                    $0.headHash = Data(outcome.headHash)
+                    $0.error = outcome.error
+                }, close: false)
             }
         }
     }

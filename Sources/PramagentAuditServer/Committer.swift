@@ -1,11 +1,15 @@
 import Foundation
 import Logging
+import NIOCore
 import PramagentAudit
 import Synchronization
 
-/// The only thread that touches the audit database. Appends queued while a commit runs are
-/// committed together in the next transaction (group commit: one fsync for many records).
-public final class Committer: Sendable {
+/// Group commit on the writer's event loop, the only place that touches the audit database:
+/// the batches decoded during one turn of the loop (from every connection) are committed at
+/// the end of that turn in one transaction with one fsync. While a commit runs, new batches
+/// wait in the socket buffers and form the next group. No thread hand-off on the way from the
+/// socket to the disk and back.
+public final class Committer: @unchecked Sendable {
     public struct Outcome: Sendable {
         public var durableProducerSeq: UInt64
         public var headSeq: UInt64
@@ -14,67 +18,56 @@ public final class Committer: Sendable {
         public var error: String
     }
 
-    private struct Work: @unchecked Sendable {
+    private struct Work {
         var batch: AuditStore.Batch
-        var done: @Sendable (Outcome) -> Void
+        var done: (Outcome) -> Void
     }
 
-    private let queue = Mutex<(work: [Work], stopping: Bool)>(([], false))
-    private let wake = DispatchSemaphore(value: 0)
-    private let finished = DispatchSemaphore(value: 0)
+    // Confined to `loop` (checked): the store, the queue and the flags.
+    private let store: AuditStore
+    private let loop: any EventLoop
+    private var pending: [Work] = []
+    private var scheduled = false
+    private var stopped = false
     private let logger: Logger
-    /// Commits done and records written (for logs and tests).
+    /// Commits done (for logs and tests).
     public let commits = Atomic<Int>(0)
 
-    /// Opens the database and starts the commit thread. Throws when the database cannot be opened.
-    public init(path: String, logger: Logger) throws {
+    /// Opens the database. Throws when it cannot be opened.
+    public init(path: String, loop: any EventLoop, logger: Logger) throws {
         self.logger = logger
-        let store = try AuditStore(path: path)
-        let box = StoreBox(store: store)
-        let thread = Thread { [self] in self.run(box) }
-        thread.name = "audit-committer"
-        thread.start()
+        self.loop = loop
+        store = try AuditStore(path: path)
     }
 
-    /// Not Sendable by itself; only the committer thread uses it.
-    private final class StoreBox: @unchecked Sendable {
-        let store: AuditStore
-        init(store: AuditStore) { self.store = store }
-    }
-
-    public func submit(_ batch: AuditStore.Batch, done: @escaping @Sendable (Outcome) -> Void) {
-        let accepted = queue.withLock { q -> Bool in
-            if q.stopping { return false }
-            q.work.append(Work(batch: batch, done: done))
-            return true
-        }
-        if accepted { wake.signal() } else {
+    /// Queues a batch for the commit at the end of this turn of the loop; `done` runs on the loop.
+    func submit(_ batch: AuditStore.Batch, done: @escaping (Outcome) -> Void) {
+        loop.preconditionInEventLoop()
+        guard !stopped else {
             done(Outcome(durableProducerSeq: 0, headSeq: 0, headHash: [], error: "the audit writer is stopping"))
+            return
+        }
+        pending.append(Work(batch: batch, done: done))
+        if !scheduled {
+            scheduled = true
+            // Runs after the reads of this turn: every connection's batches join one commit.
+            loop.execute { self.commitPending() }
         }
     }
 
-    /// Commits what is queued, then stops the thread.
-    public func stop() {
-        queue.withLock { $0.stopping = true }
-        wake.signal()
-        finished.wait()
+    /// Commits what is queued; later submissions are refused.
+    public func stop() async {
+        try? await loop.submit {
+            self.commitPending()
+            self.stopped = true
+        }.get()
     }
 
-    private func run(_ box: StoreBox) {
-        let store = box.store
-        while true {
-            wake.wait()
-            let (work, stopping) = queue.withLock { q -> ([Work], Bool) in
-                defer { q.work = [] }
-                return (q.work, q.stopping)
-            }
-            if !work.isEmpty { commit(work, store) }
-            if stopping && queue.withLock({ $0.work.isEmpty }) { break }
-        }
-        finished.signal()
-    }
-
-    private func commit(_ work: [Work], _ store: AuditStore) {
+    private func commitPending() {
+        scheduled = false
+        guard !pending.isEmpty else { return }
+        let work = pending
+        pending = []
         do {
             let marks = try store.append(work.map(\.batch))
             commits.add(1, ordering: .relaxed)

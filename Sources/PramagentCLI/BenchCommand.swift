@@ -85,7 +85,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Also measure the echo-server floor and report what the daemon adds.") var floor = false
     @Flag(name: .customLong("in-process"), help: "Measure the pipeline in process instead of through the socket.") var inProcess = false
     @Option(help: "Policy directory for --in-process.") var policies = "policies"
-    @Option(name: .customLong("audit-spool"), help: "With --in-process: also spool every decision's audit record in this directory (no writer).")
+    @Option(name: .customLong("audit-spool"), help: "With --in-process: a second engine, taking turns with the first, also spools every decision's audit record in this directory (no writer); both are reported.")
     var auditSpool: String?
     @Option(help: "A second decision socket measured interleaved with --socket (depth 1), for an A/B ratio.")
     var against: String?
@@ -127,7 +127,8 @@ struct BenchCommand: ParsableCommand {
         report(results)
     }
 
-    private func report(_ results: [BenchStats]) {
+    /// Prints the results; with two, also what the second adds over the first (`added` names it).
+    private func report(_ results: [BenchStats], added: String = "added by pramagentd over the echo floor") {
         if json {
             for r in results { print(r.json) }
             if results.count == 2 {
@@ -141,7 +142,7 @@ struct BenchCommand: ParsableCommand {
         print("connections \(connections), depth \(depth), \(duration) s, mix \(mix) allowed")
         for r in results { print(r.line) }
         if results.count == 2 {
-            print(String(format: "added by pramagentd over the echo floor: p50 %.1f us, p99 %.1f us", results[1].p50 - results[0].p50, results[1].p99 - results[0].p99))
+            print(String(format: "%@: p50 %.1f us, p99 %.1f us", added, results[1].p50 - results[0].p50, results[1].p99 - results[0].p99))
         }
     }
 
@@ -292,40 +293,45 @@ struct BenchCommand: ParsableCommand {
             printError("\(error)")
             throw ExitCode(1)
         }
-        var sink: any AuditSink = DiscardingAuditSink()
+        // With --audit-spool a second engine spools every record; the two take turns request by
+        // request, so the difference between their figures is the audit seam's cost.
+        var engines = [DecisionEngine(snapshot: snapshot, audit: DiscardingAuditSink())]
         var delivery: AuditDelivery? = nil
         if let auditSpool {
             let spool = try AuditSpool(path: auditSpool + "/bench-\(getpid()).spool", capacity: 100_000_000)
             let d = AuditDelivery(spool: spool, socketPath: auditSpool + "/nobody-listens.sock")
             d.start()
             delivery = d
-            sink = SpoolingAuditSink(delivery: d)
+            engines.append(DecisionEngine(snapshot: snapshot, audit: SpoolingAuditSink(delivery: d)))
         }
         defer {
             delivery?.stop()
             if let auditSpool { unlink(auditSpool + "/bench-\(getpid()).spool"); unlink(auditSpool + "/bench-\(getpid()).spool.ack") }
         }
-        let engine = DecisionEngine(snapshot: snapshot, audit: sink)
         let caller = CallerIdentity(uid: 0, gid: 0, pid: getpid())
         let requests = [ToolCallRequest(tenant: tenant, session: "bench", tool: tool, argumentsJSON: args),
                         ToolCallRequest(tenant: tenant, session: "bench", tool: tool, argumentsJSON: blockedArgs)]
-        var latencies: [UInt64] = []
-        latencies.reserveCapacity(1 << 22)
+        var latencies: [[UInt64]] = engines.map { _ in [] }
+        for k in latencies.indices { latencies[k].reserveCapacity(1 << 22) }
         var wrong = 0
         let start = nowNanos()
         let measureFrom = start + UInt64(warmup * 1e9)
         let end = measureFrom + UInt64(duration * 1e9)
         var i = 0
-        while true {
+        measuring: while true {
             let allow = mix >= 1 || Double(i % 1000) / 1000 < mix
             i += 1
-            let t0 = nowNanos()
-            let d = engine.decide(requests[allow ? 0 : 1], caller: caller)
-            let t1 = nowNanos()
-            if (d.verdict == .allow) != allow { wrong += 1 }
-            if t0 >= measureFrom { latencies.append(t1 - t0) }
-            if t1 >= end { break }
+            for (k, engine) in engines.enumerated() {
+                let t0 = nowNanos()
+                let d = engine.decide(requests[allow ? 0 : 1], caller: caller)
+                let t1 = nowNanos()
+                if (d.verdict == .allow) != allow { wrong += 1 }
+                if t0 >= measureFrom { latencies[k].append(t1 - t0) }
+                if t1 >= end { break measuring }
+            }
         }
-        report([BenchStats(label: "in-process", latenciesNanos: latencies, seconds: duration, wrong: wrong, failures: 0)])
+        report(latencies.enumerated().map { k, l in
+            BenchStats(label: k == 0 ? "in-process" : "+audit", latenciesNanos: l, seconds: duration, wrong: wrong, failures: 0)
+        }, added: "added by the audit seam")
     }
 }

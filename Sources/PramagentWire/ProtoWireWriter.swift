@@ -5,10 +5,23 @@
 /// Format: https://protobuf.dev/programming-guides/encoding/
 public struct ProtoWireWriter {
     public private(set) var bytes: [UInt8]
+    private let headerSize: Int
 
-    public init(capacity: Int = 256) {
+    /// `framed`: the bytes start with room for the 4-byte length prefix of `Framing`, which
+    /// `finishFrame()` fills in (no copy to put a frame around the message).
+    public init(capacity: Int = 256, framed: Bool = false) {
         bytes = []
-        bytes.reserveCapacity(capacity)
+        bytes.reserveCapacity(capacity + 4)
+        headerSize = framed ? 4 : 0
+        if framed { bytes.append(contentsOf: [0, 0, 0, 0]) }
+    }
+
+    /// The frame: 4-byte big-endian length, then the message (for a writer made with `framed`).
+    public mutating func finishFrame() -> [UInt8] {
+        precondition(headerSize == 4, "not a framed writer")
+        let n = UInt32(bytes.count - 4)
+        bytes[0] = UInt8(n >> 24); bytes[1] = UInt8((n >> 16) & 0xFF); bytes[2] = UInt8((n >> 8) & 0xFF); bytes[3] = UInt8(n & 0xFF)
+        return bytes
     }
 
     private enum WireType: UInt64 { case varint = 0, lengthDelimited = 2 }
@@ -59,9 +72,14 @@ public struct ProtoWireWriter {
         text.withUTF8 { lengthDelimited(field, UnsafeRawBufferPointer($0)) }
     }
 
+    /// One element of a `repeated bytes` field (written even when empty).
+    public mutating func repeatedElement(_ field: Int, bytes value: UnsafeRawBufferPointer) {
+        lengthDelimited(field, value)
+    }
+
     /// An embedded message field whose body is `body`'s bytes.
     public mutating func message(_ field: Int, _ body: ProtoWireWriter) {
-        body.bytes.withUnsafeBytes { lengthDelimited(field, $0) }
+        body.bytes.withUnsafeBytes { lengthDelimited(field, UnsafeRawBufferPointer(rebasing: $0[body.headerSize...])) }
     }
 
     private mutating func lengthDelimited(_ field: Int, _ value: UnsafeRawBufferPointer) {

@@ -138,6 +138,48 @@ struct AuditDeliveryTests {
         #expect(reopened.nextSeq == last + 4)
     }
 
+    @Test("a batch is read in one piece and framed by hand exactly as the generated message frames it")
+    func appendFrameMatchesGenerated() throws {
+        let dir = try temporaryDirectory()
+        let spool = try AuditSpool(path: dir + "/audit.spool")
+        for i in 1...40 { _ = try spool.enqueue(i == 7 ? [] : record(i)) }
+        try spool.acknowledge(through: 5)
+        let plan = spool.plan(after: 5, limit: 30)
+        let together = try spool.readContiguous(plan)
+        #expect(together.ranges.map { Array(together.bytes[$0]) } == (try spool.read(plan)))
+        let frame = AuditDelivery.appendFrame("pramagentd-x", first: plan.first, together)
+        let reference = try Framing.frame(Pramagent_V1_AuditAppend.with {
+            $0.producerID = "pramagentd-x"
+            $0.firstProducerSeq = plan.first
+            $0.records = try spool.read(plan).map { Data($0) }
+        })
+        #expect(frame == reference)
+    }
+
+    @Test("acks split across reads and several in one read are all found")
+    func frameReader() throws {
+        var fds: [Int32] = [-1, -1]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds) == 0)
+        defer { close(fds[0]); close(fds[1]) }
+        let frames = try (1...3).map { i in try Framing.frame(Pramagent_V1_AuditAck.with { $0.durableProducerSeq = UInt64(i) }) }
+        let all = frames.flatMap { $0 }
+        var reader = FrameReader()
+        var got: [UInt64] = []
+        // The first frame and half of the second; then the rest.
+        for part in [all[..<(frames[0].count + 3)], all[(frames[0].count + 3)...]] {
+            _ = Array(part).withUnsafeBytes { write(fds[1], $0.baseAddress, $0.count) }
+            let filled = reader.fill(fds[0])
+            #expect(filled)
+            while let f = reader.next() { got.append(try Pramagent_V1_AuditAck(serializedBytes: [UInt8](f)).durableProducerSeq) }
+        }
+        #expect(got == [1, 2, 3])
+        // A zero length is malformed: the reader stops and says so.
+        _ = [UInt8]([0, 0, 0, 0]).withUnsafeBytes { write(fds[1], $0.baseAddress, 4) }
+        let filled = reader.fill(fds[0])
+        let next = reader.next()
+        #expect(filled && next == nil && reader.failed)
+    }
+
     @Test("a full spool refuses new records (the caller fails closed)")
     func fullSpool() throws {
         let dir = try temporaryDirectory()
