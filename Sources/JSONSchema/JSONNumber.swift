@@ -216,6 +216,24 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
         hasher.combine(negative); hasher.combine(storedExponent); hasher.combine(small); hasher.combine(big)
     }
 
+    /// Appends the JSON text of the number (the same text as `description`), without building a
+    /// String for the common case of an integer that fits 64 bits.
+    public func appendJSONText(to out: inout [UInt8]) {
+        guard big == nil, exponent == 0 else { out.append(contentsOf: description.utf8); return }
+        if negative { out.append(UInt8(ascii: "-")) }
+        var digits: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)  // 32 bytes: room for 20 digits
+        withUnsafeMutableBytes(of: &digits) { buf in
+            var v = small
+            var i = buf.count
+            repeat {
+                i -= 1
+                buf[i] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10
+            } while v > 0
+            out.append(contentsOf: buf[i...])
+        }
+    }
+
     /// Shortest exact rendering, e.g. `250`, `0.3`, `1e+400`.
     public var description: String {
         let digits = big?.decimalString ?? String(small)

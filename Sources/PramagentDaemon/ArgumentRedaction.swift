@@ -24,13 +24,14 @@ enum ArgumentRedaction {
         mutating func write(_ value: JSONValue) {
             guard !full else { return }
             switch value {
-            case .null: out.append(contentsOf: "null".utf8)
-            case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-            case .number(let n): out.append(contentsOf: n.description.utf8)
+            case .null: out.append(contentsOf: Writer.null)
+            case .bool(let b): out.append(contentsOf: b ? Writer.true : Writer.false)
+            case .number(let n): n.appendJSONText(to: &out)
             case .string(let s):
-                out.append(contentsOf: "\"[".utf8)
-                out.append(contentsOf: String(scalarCount(s)).utf8)
-                out.append(contentsOf: " chars]\"".utf8)
+                out.append(UInt8(ascii: "\""))
+                out.append(UInt8(ascii: "["))
+                appendDecimal(scalarCount(s))
+                out.append(contentsOf: Writer.chars)
             case .array(let items):
                 out.append(UInt8(ascii: "["))
                 for i in items.indices {
@@ -50,6 +51,20 @@ enum ArgumentRedaction {
                     write(values[i])
                 }
                 out.append(UInt8(ascii: "}"))
+            }
+        }
+
+        static let null = Array("null".utf8), `true` = Array("true".utf8), `false` = Array("false".utf8)
+        static let chars = Array(" chars]\"".utf8)
+
+        mutating func appendDecimal(_ value: Int) {
+            var divisor = 1
+            while divisor <= value / 10 { divisor *= 10 }
+            var rest = value
+            while divisor > 0 {
+                out.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+                rest %= divisor
+                divisor /= 10
             }
         }
 

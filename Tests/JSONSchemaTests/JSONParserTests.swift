@@ -11,6 +11,17 @@ struct JSONParserTests {
         do { _ = try parse(s, limits: limits); return nil } catch { return error.code }
     }
 
+    @Test("numbers append the same JSON text as their description", arguments: [
+        "0", "-0", "7", "-7", "250", "18446744073709551615", "-18446744073709551615", "18446744073709551616",
+        "1.5", "-0.001", "1e400", "12345678901234567890123", "5e-7",
+    ])
+    func numberText(_ text: String) throws {
+        guard case .number(let n) = try JSONParser().parse(text) else { Issue.record("not a number"); return }
+        var out: [UInt8] = []
+        n.appendJSONText(to: &out)
+        #expect(String(decoding: out, as: UTF8.self) == n.description)
+    }
+
     @Test("RFC 8259 violations are syntax errors", arguments: [
         "[1,]", "{\"a\":1,}", "// c\n1", "/* c */ 1", "NaN", "Infinity", "-Infinity", "01", "1.", ".5", "+1",
         "'a'", "{a:1}", "[1 2]", "\"\\x41\"", "\"a\tb\"", "tru", "nul", "[", "{\"a\"}", "1 2", "\u{FEFF}1", "",

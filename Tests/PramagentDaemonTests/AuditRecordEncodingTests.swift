@@ -66,6 +66,9 @@ struct AuditRecordEncodingTests {
         #expect(try Self.redact(#"{"z":"secret","a":{"k\"ey\n":["ü😀",12,-0.5,false,null]}}"#)
                 == #"{"z":"[6 chars]","a":{"k\"ey\n":["[2 chars]",12,-0.5,false,null]}}"#)
         #expect(try Self.redact(#""top""#) == #""[3 chars]""#)
+        let hundred = String(repeating: "x", count: 100)
+        #expect(try Self.redact("{\"e\":\"\",\"t\":\"twelve chars\",\"h\":\"\(hundred)\"}")
+                == #"{"e":"[0 chars]","t":"[12 chars]","h":"[100 chars]"}"#)
     }
 
     @Test("output beyond the cap is cut at a UTF-8 boundary and marked; the walk stops early")
