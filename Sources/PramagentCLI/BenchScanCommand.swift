@@ -23,6 +23,9 @@ struct BenchScanCommand: AsyncParsableCommand {
     @Option(help: "Also measure ScanText through this decision socket.") var socket: String?
     @Option(help: "Text sizes in KiB.") var sizes: [Int] = [1, 16, 1024]
     @Option(help: "Run exactly this many scans per size instead of --seconds (for instruction counters such as callgrind).") var runs: Int?
+    @Option(name: .customLong("profile"), help: "Instead of timing whole scans: time each view's database and the gate pass on a text of this many KiB, and every rule compiled alone; print the slowest rules (N of them, see --top).")
+    var profileKiB: Int?
+    @Option(help: "Rules listed by --profile.") var top = 25
 
     static func prose(bytes: Int) -> String {
         // The first 137 benign texts: the ordinary-prose set the recorded figures were measured on.
@@ -52,6 +55,17 @@ struct BenchScanCommand: AsyncParsableCommand {
         guard let scanning = snapshot.scanning else {
             printError("error: \(policies) has no scanning section")
             throw ExitCode(1)
+        }
+        if let profileKiB {
+            let profile = try scanning.text.costProfile(of: Array(BenchScanCommand.prose(bytes: profileKiB << 10).utf8), runs: 21, perRule: true)
+            print("databases on \(profileKiB) KiB (median of 21 scans):")
+            for e in profile.views { print(String(format: "  %-8@ %9.1f us  %6d matches", e.name as NSString, e.micros, e.matches)) }
+            let sum = profile.rules.reduce(0) { $0 + $1.micros }
+            print(String(format: "slowest rules, each compiled alone (sum over all %d rules: %.0f us):", profile.rules.count, sum))
+            for e in profile.rules.prefix(top) {
+                print(String(format: "  %8.1f us  %6d matches  %-6@ %@", e.micros, e.matches, e.view as NSString, e.name as NSString))
+            }
+            return
         }
         for size in sizes.map({ $0 << 10 }) {
             let bytes = Array(BenchScanCommand.prose(bytes: size).utf8)

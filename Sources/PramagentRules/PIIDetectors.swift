@@ -387,10 +387,14 @@ public enum PIIDetectors {
     /// Keywords by first byte, as bytes (built once).
     final class KeywordTable: Sendable {
         let byFirst: [[[UInt8]]]
+        /// 1 where some keyword starts with the byte (checked before touching `byFirst`).
+        let starts: [UInt8]
         init(_ keywords: [String]) {
             var table = [[[UInt8]]](repeating: [], count: 256)
-            for k in keywords { let b = Array(k.utf8); table[Int(b[0])].append(b) }
+            var starts = [UInt8](repeating: 0, count: 256)
+            for k in keywords { let b = Array(k.utf8); table[Int(b[0])].append(b); starts[Int(b[0])] = 1 }
             byFirst = table
+            self.starts = starts
         }
     }
     static let birthTable = KeywordTable(birthKeywords)
@@ -402,16 +406,18 @@ public enum PIIDetectors {
         var ends: [Int] = []
         let n = lower.count
         lower.withUnsafeBufferPointer { t in
-            var i = 0
-            while i < n {
-                let candidates = table.byFirst[Int(t[i])]
-                if !candidates.isEmpty, i == 0 || !isAlnum(t[i - 1]) {
-                    for k in candidates where i + k.count <= n {
-                        let same = k.withUnsafeBufferPointer { kb in memcmp(t.baseAddress! + i, kb.baseAddress!, k.count) == 0 }
-                        if same, i + k.count == n || !isAlnum(t[i + k.count]) { ends.append(i + k.count) }
+            table.starts.withUnsafeBufferPointer { starts in
+                var i = 0
+                while i < n {
+                    if starts[Int(t[i])] != 0, i == 0 || !isAlnum(t[i - 1]) {
+                        let candidates = table.byFirst[Int(t[i])]
+                        for k in candidates where i + k.count <= n {
+                            let same = k.withUnsafeBufferPointer { kb in memcmp(t.baseAddress! + i, kb.baseAddress!, k.count) == 0 }
+                            if same, i + k.count == n || !isAlnum(t[i + k.count]) { ends.append(i + k.count) }
+                        }
                     }
+                    i += 1
                 }
-                i += 1
             }
         }
         return ends

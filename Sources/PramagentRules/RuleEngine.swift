@@ -224,6 +224,22 @@ public final class RuleEngine: Sendable {
         return findings
     }
 
+    /// The bytes each view's database reads for `bytes` (as `scan` builds them).
+    func viewTexts(_ bytes: [UInt8]) -> [RuleView: [UInt8]] {
+        let raw = TextNormalizer.stripped(bytes)?.bytes ?? bytes
+        let plain = FastViews.plain(bytes) ?? TextNormalizer.plain(bytes, tracking: false).bytes
+        return [.raw: raw, .plain: plain, .prose: FastViews.skeleton(FastViews.prose(plain))]
+    }
+
+    /// The compiled database of a view (nil when no rule reads it).
+    func database(_ view: RuleView) -> VectorscanDatabase? {
+        switch view {
+        case .prose: return prose?.database
+        case .plain: return plain?.database
+        case .raw: return raw?.database
+        }
+    }
+
     private struct SpanKey: Hashable {
         var rule: Int
         var start: Int

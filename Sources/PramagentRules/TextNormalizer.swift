@@ -163,16 +163,25 @@ public enum TextNormalizer {
     static func joinSpacedLetters(_ words: NormalizedText) -> NormalizedText {
         let b = words.bytes
         let n = b.count
-        // Fast exit: no one-letter word followed by another one-letter word.
-        var candidate = false
-        var i = 0
-        while i + 2 < n {
-            if b[i + 1] == 0x20 && isSingle(b, i) && isSingle(b, i + 2) { candidate = true; break }
-            i += 1
+        // Fast exit: no three one-letter words in a row ("a b c"), the least that is joined.
+        // Ordinary prose has pairs ("a I") but hardly ever three, so this pass decides alone.
+        let candidate = b.withUnsafeBufferPointer { t -> Bool in
+            var run = 0        // one-letter words in a row so far
+            var i = 0
+            while i < n {
+                // At a word start: is it one letter long?
+                let single = isLetter(t[i]) && (i + 1 == n || t[i + 1] == 0x20)
+                run = single ? run + 1 : 0
+                if run >= 3 { return true }
+                // Next word start.
+                while i < n && t[i] != 0x20 { i += 1 }
+                i += 1
+            }
+            return false
         }
         guard candidate else { return words }
         var out = NormalizedText(capacity: n, tracking: words.tracking)
-        i = 0
+        var i = 0
         while i < n {
             if isSingle(b, i) {
                 var j = i

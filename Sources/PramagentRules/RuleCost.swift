@@ -1,0 +1,70 @@
+import CVectorscan
+import Foundation
+
+/// Where a scan's time goes, for rule authors and benchmarks: each view's database, the gate
+/// pass, and (optionally) every rule compiled alone and scanned over the same view text.
+public struct RuleCostProfile: Sendable {
+    public struct Entry: Sendable {
+        /// A view name (`prose`, `plain`, `raw`, `gates`) or a rule id.
+        public var name: String
+        public var view: String
+        /// Median microseconds of one scan of the text.
+        public var micros: Double
+        public var matches: Int
+    }
+    /// One entry per view database and the gate pass.
+    public var views: [Entry]
+    /// One entry per rule (empty unless asked for), slowest first.
+    public var rules: [Entry]
+}
+
+extension RuleEngine {
+    /// Times the databases of this engine on `text` (median of `runs` scans each); with
+    /// `perRule`, also compiles every rule alone and times it on its view's text (slow: one
+    /// Vectorscan compile per rule).
+    public func costProfile(of text: [UInt8], runs: Int = 20, perRule: Bool = false) throws -> RuleCostProfile {
+        let texts = viewTexts(text)
+        func time(_ db: VectorscanDatabase, _ bytes: [UInt8]) throws -> (Double, Int) {
+            let scratch = try ScratchPool(databases: [db])
+            return scratch.withScratch { s in
+                var samples: [Double] = []
+                var count = 0
+                for _ in 0..<max(1, runs) {
+                    let collector = MatchCollector(limit: limits.maxMatches)
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    db.scan(bytes, scratch: s, into: collector)
+                    samples.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1000)
+                    count = collector.hits.count
+                }
+                return (samples.sorted()[samples.count / 2], count)
+            }
+        }
+        var views: [RuleCostProfile.Entry] = []
+        let (gateMicros, gateHits) = try time(Gates.database, texts[.raw]!)
+        views.append(.init(name: "gates", view: "raw", micros: gateMicros, matches: gateHits))
+        for view in RuleView.allCases {
+            guard let db = database(view) else { continue }
+            let (micros, hits) = try time(db, texts[view]!)
+            views.append(.init(name: view.rawValue, view: view.rawValue, micros: micros, matches: hits))
+        }
+        var perRuleEntries: [RuleCostProfile.Entry] = []
+        if perRule {
+            for (i, (gate, pattern)) in Gates.patterns.enumerated() {
+                let flags = UInt32(HS_FLAG_SINGLEMATCH | HS_FLAG_DOTALL) | (gate == .base64 ? 0 : UInt32(HS_FLAG_CASELESS))
+                let db = try VectorscanDatabase(patterns: [pattern], flags: [flags])
+                let (micros, hits) = try time(db, texts[.raw]!)
+                perRuleEntries.append(.init(name: "gate \(i): \(pattern.prefix(40))", view: "raw", micros: micros, matches: hits))
+            }
+            for rule in rules {
+                let patterns = rule.patterns.map { rule.view == .prose ? PatternDialect.prose($0) : $0 }
+                let flags = patterns.map { _ in UInt32(HS_FLAG_DOTALL) | (rule.view == .raw ? 0 : UInt32(HS_FLAG_CASELESS)) }
+                let db = try VectorscanDatabase(patterns: patterns, flags: flags)
+                let (micros, hits) = try time(db, texts[rule.view]!)
+                perRuleEntries.append(.init(name: rule.id, view: rule.view.rawValue, micros: micros, matches: hits))
+            }
+            perRuleEntries.sort { $0.micros > $1.micros }
+        }
+        return RuleCostProfile(views: views, rules: perRuleEntries)
+    }
+}
+
