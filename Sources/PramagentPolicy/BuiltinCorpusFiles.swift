@@ -906,7 +906,7 @@ rules:
     references: [OWASP-LLM01]
     patterns:
       - '(can|could|will|able to) do anything now'
-      - '(model|ai|assistant|bot|chatbot|persona|version|character|you)( \w+){0,2} (that|who|which) (can do anything|never says no|never refuses|never declines|always complies|always says yes|answers everything|answers anything)'
+      - '(model|ai|assistant|bot|chatbot|persona)( \w+){0,2} (that|who|which) (can do anything|never says no|never refuses|never declines|always complies|always says yes|answers everything|answers anything)'
       - '(who|that|which) (despises|hates|ignores|disregards|laughs at|mocks|doesn t care about|does not care about|has no regard for|rejects|scorns|defies) (all |any |the )?(content|safety|usage|ethical|moral|openai s|anthropic s|ai|company) (policies|policy|guidelines|rules|filters|restrictions)'
       - '(answers?|responds? to|replies to|addresses) (every|any|all) (forbidden|banned|restricted|prohibited|off limits|taboo|illegal) (question|request|topic|prompt)s?'
       - '(versions?|answers?|responses?|replies|outputs?)( \w+){0,4} with (all |any |the |its |your )?(filters|restrictions|guardrails|safety|censorship|content policy|safety rules) (disabled|removed|turned off|switched off|lifted|off)'
@@ -923,7 +923,7 @@ rules:
     references: [OWASP-LLM01]
     patterns:
       - '(shadow|dark|evil|hidden|true|inner|real|other) (self|side|twin|persona|personality)( \w+){0,3} (who|that|which|with) (has )?(zero|no|without) (limits|rules|restrictions|filters|boundaries|ethics|morals|guidelines)'
-      - '(as |be |like |playing )?(an? )?(ai|assistant|model|chatbot|bot|llm)( \w+){0,2} (without|with no|lacking|free of|devoid of) (any |a )?(moral compass|morals|ethics|conscience|rules|restrictions|filters|limits|guidelines|guardrails)'
+      - '(ai|assistant|model|chatbot|bot|llm)( \w+){0,2} (without|with no|lacking|free of|devoid of) (any |a )?(moral compass|morals|ethics|conscience|rules|restrictions|filters|limits|guidelines|guardrails)'
       - '(rogue|rebel|unchained|unbound|unshackled|lawless) (ai|assistant|model|chatbot|bot|llm)( \w+){0,3} (unbound by|not bound by|free from|ignoring|without) (any |all )?(policy|policies|rules|restrictions|guidelines|laws|ethics)'
       - 'everything you would (normally|usually|otherwise) (refuse|decline|reject|not do|say no to)( \w+){0,3} (you )?(now |will now |must now )?(happily |gladly |willingly )?(do|answer|accept|comply|say yes)'
       - '(ignores|ignore|ignoring|bypasses|bypass|without) (your|its|all|any) (refusal|safety|alignment) (training|behaviou?r|layer|mechanisms?|filters?)'
@@ -1578,7 +1578,7 @@ rules:
     description: Dismisses or declares void what the model's makers, company or operator gave it, named by its origin (briefing, preamble, text) rather than as "instructions".
     references: [OWASP-LLM01]
     patterns:
-      - '(set aside|put aside|undo|drop|forget|ignore|disregard|discard|ditch|scrap|abandon|let go of|leave behind|get rid of|throw out|bin) (whatever|all|everything|anything|the|your|any)( \w+){0,3} (you got|you received|you were given|you ve been given|you have been given|they gave you|they told you|(your|the) (makers|developers|creators|owners|trainers|company|operator|operators|engineers|programmers|devs) (told|gave|wrote|set|taught|fed)( you)?|from (the|your) (company|developers|makers|creators|operator|owners|devs))'
+      - '(set aside|put aside|undo|drop|forget|ignore|disregard|discard|ditch|scrap|abandon|let go of|leave behind|get rid of|throw out) (whatever|all|everything|anything|the|your|any)( \w+){0,2} (you got|you received|you were given|you ve been given|you have been given|they gave you|they told you|(your|the) (makers|developers|creators|owners|trainers|company|operator|operators|engineers|programmers|devs) (told|gave|wrote|set|taught|fed)( you)?|from (the|your) (company|developers|makers|creators|operator|owners|devs))'
       - '(text|instructions|rules|prompt|briefing|guidance|preamble|directions|programming) (that )?(your|the) (developers|makers|creators|operator|company|owners|engineers|trainers|devs) (gave|wrote|set|told|fed|loaded)( you)? (is|are|has been|have been) (now )?(outdated|obsolete|void|wrong|invalid|expired|replaced|cancel+ed|no longer valid|revoked)'
       - '(user|my) (commands|instructions|messages|requests|orders|prompts) (now )?(have|has|take|get|carry) (top|highest|absolute|first|full|the highest|overriding|supreme) (priority|precedence|authority)'
       - 'you (now )?(have|ve got|possess) no (prior |previous |more |further |longer any )?(instructions|rules|restrictions|limits|guidelines|filters|persona|constraints|programming|policies)( \w+){0,3} (no|and no|nor) (\w+ )?(instructions|rules|restrictions|limits|guidelines|filters|persona|constraints|programming|policies|boundaries)'

@@ -14,7 +14,8 @@ public struct RuleCostProfile: Sendable {
     }
     /// One entry per view database and the gate pass.
     public var views: [Entry]
-    /// One entry per rule (empty unless asked for), slowest first.
+    /// One entry per rule, and per pattern of rules with several (`id#index`), slowest first;
+    /// empty unless asked for.
     public var rules: [Entry]
 }
 
@@ -61,6 +62,14 @@ extension RuleEngine {
                 let db = try VectorscanDatabase(patterns: patterns, flags: flags)
                 let (micros, hits) = try time(db, texts[rule.view]!)
                 perRuleEntries.append(.init(name: rule.id, view: rule.view.rawValue, micros: micros, matches: hits))
+                // Rules of several patterns: each pattern alone too (named `rule#index`).
+                if patterns.count > 1 {
+                    for (i, pattern) in patterns.enumerated() {
+                        let one = try VectorscanDatabase(patterns: [pattern], flags: [flags[i]])
+                        let (m, h) = try time(one, texts[rule.view]!)
+                        perRuleEntries.append(.init(name: "\(rule.id)#\(i)", view: rule.view.rawValue, micros: m, matches: h))
+                    }
+                }
             }
             perRuleEntries.sort { $0.micros > $1.micros }
         }
