@@ -148,6 +148,7 @@ struct AuditShowCommand: ParsableCommand {
             o.add("reason_codes", raw: "[" + d.reasonCodes.map { JSONOut().quote($0) }.joined(separator: ",") + "]")
             o.add("policy_version", d.policyVersion)
             o.add("arguments_sha256", d.argumentsSha256.map { String(format: "%02x", $0) }.joined())
+            if d.answerOverride { o.add("answer_override", raw: "true") }
         case .scan(let scan)?:
             guard header(&o, type: "scan", id: scan.scanID, nanos: scan.timeUnixNanos, uid: scan.callerUid, gid: scan.callerGid,
                          pid: scan.callerPid, tenant: scan.tenant, session: scan.session, tool: scan.tool, verdict: scan.verdict) else { return nil }

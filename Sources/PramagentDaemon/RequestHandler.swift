@@ -150,9 +150,10 @@ final class RequestHandler: ChannelInboundHandler {
             }
             // Without peer credentials nobody can be mapped: the engine blocks (caller_not_allowed).
             let identity = caller ?? CallerIdentity(uid: UInt32.max, gid: UInt32.max, pid: -1)
-            let decision = context.engine.decide(ToolCallRequest(call), caller: identity)
+            let toolCall = ToolCallRequest(call)
+            let decision = context.engine.decide(toolCall, caller: identity)
             if decision.needsDurableRecord && decision.audit != .notRecorded {
-                awaitDurableRecord(decision, requestID: request.requestID, ctx)
+                awaitDurableRecord(decision, call: toolCall, caller: identity, requestID: request.requestID, ctx)
                 return nil
             }
             response.decision = Pramagent_V1_Decision(decision)
@@ -218,7 +219,8 @@ final class RequestHandler: ChannelInboundHandler {
 
     /// No side effect without a durable trace: a write-class ALLOW is answered once its record
     /// is durable, or turned into BLOCK `audit_unavailable` when that does not happen in time.
-    private func awaitDurableRecord(_ decision: ToolCallDecision, requestID: UInt64, _ ctx: ChannelHandlerContext) {
+    private func awaitDurableRecord(_ decision: ToolCallDecision, call: ToolCallRequest, caller: CallerIdentity,
+                                    requestID: UInt64, _ ctx: ChannelHandlerContext) {
         let slot = Slot()
         waiting.append(slot)
         let loopBound = NIOLoopBound((self, ctx, slot), eventLoop: ctx.eventLoop)
@@ -230,6 +232,8 @@ final class RequestHandler: ChannelInboundHandler {
                 var final = decision
                 if !durable {
                     final.failAudit("the audit record was not durable within \(Int(timeout * 1000)) ms; the call must not proceed")
+                    // The trail holds ALLOW for this decision: record that the caller got BLOCK.
+                    handler.context.engine.recordAnswerOverride(final, request: call, caller: caller)
                 }
                 var response = Pramagent_V1_Response()
                 response.requestID = requestID

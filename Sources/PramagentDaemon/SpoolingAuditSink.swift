@@ -16,8 +16,9 @@ public final class SpoolingAuditSink: AuditSink {
     public init(delivery: AuditDelivery) { self.delivery = delivery }
 
     public func record(_ event: AuditEvent) -> AuditReceipt {
-        // Someone waits for write-class ALLOWs to be durable: send those at once.
-        let urgent = event.verdict == .allow && (event.sideEffect.map { $0 >= .write } ?? false)
+        // Someone waits for write-class ALLOWs to be durable: send those at once (and answer
+        // overrides, which exist because the writer was slow or away).
+        let urgent = event.answerOverride || (event.verdict == .allow && (event.sideEffect.map { $0 >= .write } ?? false))
         guard let seq = delivery.enqueue(SpoolingAuditSink.encode(event), urgent: urgent) else { return full() }
         return .spooled(seq)
     }
@@ -41,6 +42,7 @@ public final class SpoolingAuditSink: AuditSink {
         for reason in event.reasons { d.repeatedElement(13, reason.code.rawValue) }
         d.string(14, event.policyVersion)
         d.string(15, event.sideEffect?.rawValue ?? "")
+        d.unsigned(18, event.answerOverride ? 1 : 0)
         var record = ProtoWireWriter(capacity: d.bytes.count + 4)
         record.message(1, d)
         return record.bytes

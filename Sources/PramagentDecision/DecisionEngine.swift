@@ -53,6 +53,20 @@ public final class DecisionEngine: Sendable {
         return decision
     }
 
+    /// Records what the caller finally received when it differs from the recorded decision (a
+    /// write-class ALLOW turned into BLOCK `audit_unavailable` by `failAudit` after a timeout):
+    /// the audit trail then shows both, the second marked `answer_override`. The record waits in
+    /// the spool like any other; the arguments' redacted copy is in the first record only.
+    @discardableResult
+    public func recordAnswerOverride(_ decision: ToolCallDecision, request: ToolCallRequest, caller: CallerIdentity) -> AuditReceipt {
+        var event = AuditEvent(decisionID: decision.decisionID, timeNanos: clock.wallNanos(), caller: caller,
+                               request: request, arguments: nil, verdict: decision.verdict,
+                               reasons: decision.reasons, policyVersion: decision.policyVersion,
+                               sideEffect: decision.sideEffect)
+        event.answerOverride = true
+        return audit.record(event)
+    }
+
     func add(_ decision: inout ToolCallDecision, _ verdict: PolicyVerdict, _ reason: DecisionReason) {
         if verdict > decision.verdict { decision.verdict = verdict }
         decision.reasons.append(reason)

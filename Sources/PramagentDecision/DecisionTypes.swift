@@ -118,6 +118,9 @@ public struct AuditEvent: Sendable {
     public var reasons: [DecisionReason]
     public var policyVersion: String
     public var sideEffect: SideEffect?
+    /// True on the second record of a decision whose answer changed after it was recorded (a
+    /// write-class ALLOW answered BLOCK because its first record was not durable in time).
+    public var answerOverride = false
 }
 
 /// A daemon event the audit trail records besides decisions.

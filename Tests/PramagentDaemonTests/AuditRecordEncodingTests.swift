@@ -38,6 +38,7 @@ struct AuditRecordEncodingTests {
             $0.reasonCodes = event.reasons.map(\.code.rawValue)
             $0.policyVersion = event.policyVersion
             $0.sideEffect = event.sideEffect?.rawValue ?? ""
+            $0.answerOverride = event.answerOverride
         }
         return try record.serializedBytes()
     }
@@ -47,6 +48,7 @@ struct AuditRecordEncodingTests {
         event(arguments: nil, pid: -7, verdict: .block, reasons: [.schemaViolation, .invalidArguments], sideEffect: nil),
         event(arguments: #"{"a":[1,2.5,-3e-9,true,null,{"b":"ü😀"}]}"#, pid: 0, verdict: .escalate, reasons: [.dangerousChain], operation: "op"),
         event(arguments: "[]", verdict: .block, reasons: [.auditUnavailable], sideEffect: .read),
+        { var e = event(arguments: nil, verdict: .block, reasons: [.auditUnavailable]); e.answerOverride = true; return e }(),
     ])
     func sameBytesAsGenerated(_ event: AuditEvent) throws {
         let redacted = event.arguments.map { String(decoding: ArgumentRedaction.redactedJSON($0, limit: SpoolingAuditSink.redactedLimit), as: UTF8.self) } ?? ""

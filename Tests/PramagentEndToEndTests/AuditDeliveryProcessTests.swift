@@ -34,9 +34,11 @@ final class AuditdProcess {
 
 @Suite("pramagentd delivers its decisions to pramagent-auditd", .serialized)
 struct AuditDeliveryProcessTests {
-    func decisionIDs(_ db: String) throws -> [String] {
+    /// Decision ids of the records, in order (`overrides`: only the answer-override records, else
+    /// only the others).
+    func decisionIDs(_ db: String, overrides: Bool = false) throws -> [String] {
         let r = try ctl(["audit", "show", db])
-        return r.stdout.split(separator: "\n").compactMap { line in
+        return r.stdout.split(separator: "\n").filter { $0.contains("\"answer_override\":true") == overrides }.compactMap { line in
             guard let range = line.range(of: #""decision_id":""#) else { return nil }
             return String(line[range.upperBound...].prefix { $0 != "\"" })
         }
@@ -80,6 +82,8 @@ struct AuditDeliveryProcessTests {
         #expect(ids.contains(read.decision.decisionID))
         #expect(ids.contains(blocked.decision.decisionID))
         #expect(Set(ids).count == ids.count, "a decision was stored twice")
+        // The blocked call's ALLOW record is followed by one saying the caller got BLOCK.
+        #expect(try decisionIDs(db, overrides: true) == [blocked.decision.decisionID])
         #expect(d.stop() == 0)
         #expect(writer!.stop() == 0)
         let verify = try ctl(["audit", "verify", db])

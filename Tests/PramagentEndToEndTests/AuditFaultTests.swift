@@ -13,13 +13,19 @@ struct AuditFaultTests {
         guard r.status == 0 else { throw TestFailure("mount \(args): \(r.stderr)") }
     }
 
+    /// Write-class calls answered BLOCK because their record was not durable in time.
+    var blockedAfterTimeout: [String] = []
+
     /// Calls write_note until the verdict is `want` (or gives up); returns the ALLOWed decision ids.
-    func until(_ c: RawClient, _ want: Pramagent_V1_Verdict, tries: Int, _ allowed: inout [String], _ label: String) throws -> Bool {
+    mutating func until(_ c: RawClient, _ want: Pramagent_V1_Verdict, tries: Int, _ allowed: inout [String], _ label: String) throws -> Bool {
         for i in 0..<tries {
             let r = try c.call(RawClient.check("demo", "write_note", #"{"text":"\#(String(repeating: "x", count: 200))"}"#, session: "\(label)-\(i)"))
             if r.decision.verdict == .allow { allowed.append(r.decision.decisionID) }
             if r.decision.verdict == want {
-                if want == .block { #expect(r.decision.reasons.map(\.code) == ["audit_unavailable"]) }
+                if want == .block {
+                    #expect(r.decision.reasons.map(\.code) == ["audit_unavailable"])
+                    blockedAfterTimeout.append(r.decision.decisionID)
+                }
                 return true
             }
         }
@@ -27,7 +33,7 @@ struct AuditFaultTests {
     }
 
     @Test("disk full and read-only: write-class calls BLOCK audit_unavailable, nothing crashes, service resumes")
-    func fullAndReadOnly() throws {
+    mutating func fullAndReadOnly() throws {
         let ws = try Workspace(policies: ["payments.yaml": unlimitedExamplesPolicy, "nochains.yaml": "defaults:\n  builtin_chains: false\n"])
         let disk = ws.path + "/disk"
         try FileManager.default.createDirectory(atPath: disk, withIntermediateDirectories: true)
@@ -67,5 +73,12 @@ struct AuditFaultTests {
         let shown = try ctl(["audit", "show", disk + "/audit.db", "--tool", "write_note", "--verdict", "allow"]).stdout
         let missing = allowed.filter { !shown.contains($0) }
         #expect(missing.isEmpty, "ALLOWed without a record: \(missing.prefix(3))")
+        // Each call answered BLOCK after its ALLOW was recorded has a second record saying so.
+        #expect(!blockedAfterTimeout.isEmpty)
+        let overrides = try ctl(["audit", "show", disk + "/audit.db", "--tool", "write_note", "--verdict", "block"]).stdout
+            .split(separator: "\n").filter { $0.contains("\"answer_override\":true") }
+        for id in blockedAfterTimeout {
+            #expect(overrides.contains { $0.contains(id) }, "no answer_override record for \(id)")
+        }
     }
 }

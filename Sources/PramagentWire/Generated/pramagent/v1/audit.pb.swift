@@ -273,6 +273,14 @@ public nonisolated struct Pramagent_V1_DecisionRecord: @unchecked Sendable {
     set {_uniqueStorage()._approvers = newValue}
   }
 
+  /// Set on a second record for the same decision_id when the caller did not receive the
+  /// verdict of the first: a write-class ALLOW whose record was not durable in time was answered
+  /// BLOCK audit_unavailable. This record's verdict and reason codes are what the caller got.
+  public var answerOverride: Bool {
+    get {_storage._answerOverride}
+    set {_uniqueStorage()._answerOverride = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -657,7 +665,7 @@ nonisolated extension Pramagent_V1_ScanRecord: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Pramagent_V1_DecisionRecord: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".DecisionRecord"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}decision_id\0\u{3}time_unix_nanos\0\u{3}caller_uid\0\u{3}caller_gid\0\u{3}caller_pid\0\u{1}tenant\0\u{1}session\0\u{1}tool\0\u{1}operation\0\u{3}arguments_sha256\0\u{3}arguments_redacted\0\u{1}verdict\0\u{3}reason_codes\0\u{3}policy_version\0\u{3}side_effect\0\u{3}approval_ids\0\u{1}approvers\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}decision_id\0\u{3}time_unix_nanos\0\u{3}caller_uid\0\u{3}caller_gid\0\u{3}caller_pid\0\u{1}tenant\0\u{1}session\0\u{1}tool\0\u{1}operation\0\u{3}arguments_sha256\0\u{3}arguments_redacted\0\u{1}verdict\0\u{3}reason_codes\0\u{3}policy_version\0\u{3}side_effect\0\u{3}approval_ids\0\u{1}approvers\0\u{3}answer_override\0")
 
   fileprivate class _StorageClass {
     var _decisionID: String = String()
@@ -677,6 +685,7 @@ nonisolated extension Pramagent_V1_DecisionRecord: SwiftProtobuf.Message, SwiftP
     var _sideEffect: String = String()
     var _approvalIds: [String] = []
     var _approvers: [String] = []
+    var _answerOverride: Bool = false
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -704,6 +713,7 @@ nonisolated extension Pramagent_V1_DecisionRecord: SwiftProtobuf.Message, SwiftP
       _sideEffect = source._sideEffect
       _approvalIds = source._approvalIds
       _approvers = source._approvers
+      _answerOverride = source._answerOverride
     }
   }
 
@@ -739,6 +749,7 @@ nonisolated extension Pramagent_V1_DecisionRecord: SwiftProtobuf.Message, SwiftP
         case 15: try { try decoder.decodeSingularStringField(value: &_storage._sideEffect) }()
         case 16: try { try decoder.decodeRepeatedStringField(value: &_storage._approvalIds) }()
         case 17: try { try decoder.decodeRepeatedStringField(value: &_storage._approvers) }()
+        case 18: try { try decoder.decodeSingularBoolField(value: &_storage._answerOverride) }()
         default: break
         }
       }
@@ -798,6 +809,9 @@ nonisolated extension Pramagent_V1_DecisionRecord: SwiftProtobuf.Message, SwiftP
       if !_storage._approvers.isEmpty {
         try visitor.visitRepeatedStringField(value: _storage._approvers, fieldNumber: 17)
       }
+      if _storage._answerOverride != false {
+        try visitor.visitSingularBoolField(value: _storage._answerOverride, fieldNumber: 18)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -824,6 +838,7 @@ nonisolated extension Pramagent_V1_DecisionRecord: SwiftProtobuf.Message, SwiftP
         if _storage._sideEffect != rhs_storage._sideEffect {return false}
         if _storage._approvalIds != rhs_storage._approvalIds {return false}
         if _storage._approvers != rhs_storage._approvers {return false}
+        if _storage._answerOverride != rhs_storage._answerOverride {return false}
         return true
       }
       if !storagesAreEqual {return false}
