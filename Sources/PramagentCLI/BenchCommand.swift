@@ -67,6 +67,8 @@ struct BenchCommand: ParsableCommand {
         --against SOCKET compares two daemons fairly on a noisy machine: each connection sends one \
         request to --socket, then one to SOCKET, in turn, so both see the same moments of the machine \
         (e.g. the same build with and without --audit-socket); the ratio of their p50s is reported. \
+        Pin the daemons and this client to different CPUs (taskset), as scripts/bench-audit-e2e \
+        does: unpinned, where threads happen to wake can make two identical daemons differ 2x. \
         Defaults target the shipped policy's lookup_customer tool (read, 5-property schema).
         """)
 
