@@ -185,19 +185,15 @@ public final class AuditSpool {
         return Plan(first: slice.first?.seq ?? max(after, acknowledged) + 1, entries: slice.map { ($0.offset, $0.length) })
     }
 
-    /// Reads planned records. Safe without the caller's lock: unacknowledged bytes never move.
+    /// Reads planned records, one array each. Safe without the caller's lock: unacknowledged
+    /// bytes never move.
     public func read(_ plan: Plan) throws -> [[UInt8]] {
-        try plan.entries.map { entry in
-            var bytes = [UInt8](repeating: 0, count: entry.length)
-            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, entry.length, off_t(entry.offset)) }
-            guard n == entry.length else { throw Failure.io("short read in \(path)") }
-            return bytes
-        }
+        let all = try readContiguous(plan)
+        return all.ranges.map { Array(all.bytes[$0]) }
     }
 
     /// Reads planned records into one buffer with one `pread` per contiguous stretch of the file
-    /// (normally one); `ranges` locate each record in `bytes`. Safe without the caller's lock,
-    /// like `read(_:)`.
+    /// (normally one); `ranges` locate each record in `bytes`. Safe without the caller's lock.
     public func readContiguous(_ plan: Plan) throws -> (bytes: [UInt8], ranges: [Range<Int>]) {
         var bytes: [UInt8] = []
         var ranges: [Range<Int>] = []

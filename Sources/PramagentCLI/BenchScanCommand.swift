@@ -44,6 +44,12 @@ struct BenchScanCommand: AsyncParsableCommand {
                       name, samples.count, p(0.5), p(0.99), Double(samples.last ?? 0) / 1000, mbps)
     }
 
+    func validate() throws {
+        guard seconds > 0, sizes.allSatisfy({ $0 >= 1 }), (runs ?? 1) >= 1, (profileKiB ?? 1) >= 1, top >= 0 else {
+            throw ValidationError("--seconds must be > 0; --sizes, --runs and --profile >= 1; --top >= 0")
+        }
+    }
+
     func run() async throws {
         let snapshot: PolicySnapshot
         let t0 = nowNanos()

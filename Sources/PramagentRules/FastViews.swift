@@ -47,6 +47,11 @@ enum FastViews {
         }
     }
 
+    /// The plain view without origins: the fast path for ASCII, else the full normaliser.
+    static func plainView(_ text: [UInt8]) -> [UInt8] {
+        plain(text) ?? TextNormalizer.plain(text, tracking: false).bytes
+    }
+
     /// Prose view bytes from plain view bytes (same rules as `TextNormalizer.prose`).
     static func prose(_ plain: [UInt8]) -> [UInt8] {
         let words = plain.withUnsafeBufferPointer { src in

@@ -177,7 +177,7 @@ public final class RuleEngine: Sendable {
                 }
                 guard plain != nil || prose != nil else { return }
                 // Views without origins first; only a text with matches is normalised again with them.
-                let plainBytes = FastViews.plain(bytes) ?? TextNormalizer.plain(bytes, tracking: false).bytes
+                let plainBytes = FastViews.plainView(bytes)
                 let proseWords = prose == nil ? [] : FastViews.prose(plainBytes)
                 let proseBytes = FastViews.skeleton(proseWords)
                 let rotated = prose == nil || !gates.contains(.rot13) ? [] : FastViews.skeleton(FastViews.rot13(proseWords))
@@ -227,7 +227,7 @@ public final class RuleEngine: Sendable {
     /// The bytes each view's database reads for `bytes` (as `scan` builds them).
     func viewTexts(_ bytes: [UInt8]) -> [RuleView: [UInt8]] {
         let raw = TextNormalizer.stripped(bytes)?.bytes ?? bytes
-        let plain = FastViews.plain(bytes) ?? TextNormalizer.plain(bytes, tracking: false).bytes
+        let plain = FastViews.plainView(bytes)
         return [.raw: raw, .plain: plain, .prose: FastViews.skeleton(FastViews.prose(plain))]
     }
 

@@ -146,12 +146,13 @@ struct AuditDeliveryTests {
         try spool.acknowledge(through: 5)
         let plan = spool.plan(after: 5, limit: 30)
         let together = try spool.readContiguous(plan)
-        #expect(together.ranges.map { Array(together.bytes[$0]) } == (try spool.read(plan)))
+        let expected = (6...35).map { $0 == 7 ? [] : record($0) }
+        #expect(together.ranges.map { Array(together.bytes[$0]) } == expected)
         let frame = AuditDelivery.appendFrame("pramagentd-x", first: plan.first, together)
         let reference = try Framing.frame(Pramagent_V1_AuditAppend.with {
             $0.producerID = "pramagentd-x"
             $0.firstProducerSeq = plan.first
-            $0.records = try spool.read(plan).map { Data($0) }
+            $0.records = expected.map { Data($0) }
         })
         #expect(frame == reference)
     }
