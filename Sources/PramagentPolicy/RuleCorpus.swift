@@ -51,7 +51,7 @@ public enum RuleCorpusLoader {
         let top = YAMLNode(node: root, file: file)
         var corpus = RuleCorpus(name: "", description: "", scopes: [.text], rules: [], detectors: [], locations: [:])
         do throws(PolicyIssue) {
-            let m = try top.mapping(allowed: ["corpus", "description", "scopes", "view", "detectors", "rules"], context: "a rule corpus")
+            let m = try top.mapping(allowed: ["corpus", "description", "scopes", "view", "detectors", "lexicons", "rules"], context: "a rule corpus")
             guard let name = m["corpus"] else { throw top.issue("policy_missing_key", "a corpus file needs `corpus: NAME`") }
             corpus.name = try name.string()
             corpus.description = try m["description"]?.string() ?? ""
@@ -73,9 +73,10 @@ public enum RuleCorpusLoader {
                     corpus.detectors.insert(kind)
                 }
             }
+            let lexicons = try m["lexicons"].map { (n: YAMLNode) throws(PolicyIssue) in try ConceptRuleParser.lexicons(n) } ?? [:]
             for item in try m["rules"]?.list() ?? [] {
                 do throws(PolicyIssue) {
-                    let rule = try parseRule(item, category: corpus.name, view: view)
+                    let rule = try parseRule(item, category: corpus.name, view: view, lexicons: lexicons)
                     if let previous = corpus.locations[rule.id] {
                         throw item.issue("policy_duplicate", "rule \(rule.id) is already defined at \(previous)")
                     }
@@ -94,8 +95,8 @@ public enum RuleCorpusLoader {
     }
 
     /// One rule mapping (also used for a policy's custom rules).
-    static func parseRule(_ node: YAMLNode, category: String, view: RuleView) throws(PolicyIssue) -> Rule {
-        let m = try node.mapping(allowed: ["id", "category", "severity", "pattern", "patterns", "view", "description", "references",
+    static func parseRule(_ node: YAMLNode, category: String, view: RuleView, lexicons: [String: [String]] = [:]) throws(PolicyIssue) -> Rule {
+        let m = try node.mapping(allowed: ["id", "category", "severity", "pattern", "patterns", "concepts", "view", "description", "references",
                                            "examples", "placeholder"], context: "a rule")
         guard let idNode = m["id"] else { throw node.issue("policy_missing_key", "a rule needs an id") }
         let id = try idNode.string()
@@ -106,7 +107,15 @@ public enum RuleCorpusLoader {
         var patterns: [String] = []
         if let p = m["pattern"] { patterns.append(try p.string()) }
         if let p = m["patterns"] { patterns += try p.stringList() }
-        guard !patterns.isEmpty else { throw node.issue("policy_missing_key", "rule \(id) needs pattern or patterns") }
+        let concept = try m["concepts"].map { (n: YAMLNode) throws(PolicyIssue) in try ConceptRuleParser.concept(n, ruleID: id, lexicons: lexicons) }
+        if concept != nil {
+            guard patterns.isEmpty else { throw node.issue("policy_invalid", "rule \(id) has both concepts and patterns; write two rules") }
+            if let v = m["view"], try RuleCorpusLoader.ruleView(v) != .prose {
+                throw v.issue("policy_invalid", "concept rules read the prose view")
+            }
+        } else {
+            guard !patterns.isEmpty else { throw node.issue("policy_missing_key", "rule \(id) needs pattern, patterns or concepts") }
+        }
         var positives: [String] = []
         var negatives: [String] = []
         if let e = m["examples"] {
@@ -115,10 +124,10 @@ public enum RuleCorpusLoader {
             negatives = try em["no_match"]?.stringList() ?? []
         }
         let category = try m["category"]?.string() ?? category
-        let chosenView = try m["view"].map { (n: YAMLNode) throws(PolicyIssue) in try RuleCorpusLoader.ruleView(n) } ?? view
+        let chosenView = concept != nil ? .prose : try m["view"].map { (n: YAMLNode) throws(PolicyIssue) in try RuleCorpusLoader.ruleView(n) } ?? view
         var rule = Rule(id: id, category: category, severity: severity, patterns: patterns, view: chosenView,
                         description: try m["description"]?.string() ?? "", references: try m["references"]?.stringList() ?? [],
-                        positives: positives, negatives: negatives, placeholder: try m["placeholder"]?.string())
+                        positives: positives, negatives: negatives, placeholder: try m["placeholder"]?.string(), concept: concept)
         if rule.placeholder == nil && category == "secrets" { rule.placeholder = "[SECRET]" }
         return rule
     }

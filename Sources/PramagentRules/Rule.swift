@@ -34,10 +34,13 @@ public struct Rule: Sendable {
     public var negatives: [String]
     /// Placeholder used when the finding is redacted (`[SECRET]`); nil means not redactable.
     public var placeholder: String?
+    /// Set for a concept rule (kinds of words near each other, see `ConceptMatch`); its
+    /// `patterns` are then empty and its view is prose.
+    public var concept: ConceptMatch?
 
     public init(id: String, category: String, severity: Severity, patterns: [String], view: RuleView = .prose,
                 description: String = "", references: [String] = [], positives: [String] = [], negatives: [String] = [],
-                placeholder: String? = nil) {
+                placeholder: String? = nil, concept: ConceptMatch? = nil) {
         self.id = id
         self.category = category
         self.severity = severity
@@ -48,6 +51,7 @@ public struct Rule: Sendable {
         self.positives = positives
         self.negatives = negatives
         self.placeholder = placeholder
+        self.concept = concept
     }
 }
 

@@ -56,7 +56,12 @@ extension RuleEngine {
                 let (micros, hits) = try time(db, texts[.raw]!)
                 perRuleEntries.append(.init(name: "gate \(i): \(pattern.prefix(40))", view: "raw", micros: micros, matches: hits))
             }
-            for rule in rules {
+            if !concepts.isEmpty {
+                let db = try VectorscanDatabase(patterns: concepts.terms.map(\.pattern), flags: concepts.terms.map { _ in UInt32(HS_FLAG_DOTALL) })
+                let (micros, hits) = try time(db, texts[.prose]!)
+                perRuleEntries.append(.init(name: "concept terms (\(concepts.terms.count))", view: "prose", micros: micros, matches: hits))
+            }
+            for rule in rules where rule.concept == nil {
                 let patterns = rule.patterns.map { rule.view == .prose ? PatternDialect.prose($0) : $0 }
                 let flags = patterns.map { _ in UInt32(HS_FLAG_DOTALL) | (rule.view == .raw ? 0 : UInt32(HS_FLAG_CASELESS)) }
                 let db = try VectorscanDatabase(patterns: patterns, flags: flags)

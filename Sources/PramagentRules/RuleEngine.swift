@@ -69,12 +69,19 @@ public final class RuleEngine: Sendable {
     private let raw: ViewDatabase?
     private let scratch: ScratchPool
     private let hasRules: Bool
+    let concepts: ConceptEvaluator
+    private let conceptTerms: VectorscanDatabase?
 
     /// Compiles `rules` (one database per view) and switches on `pii` detectors.
     public init(rules: [Rule], pii: Set<PIIKind> = [], limits: ScanLimits = ScanLimits()) throws(RuleCompileError) {
         self.rules = rules
         self.piiKinds = pii
         self.limits = limits
+        for rule in rules where rule.concept != nil && (rule.view != .prose || !rule.patterns.isEmpty) {
+            throw RuleCompileError(ruleID: rule.id, patternIndex: 0, message: "a concept rule reads the prose view and has no patterns")
+        }
+        let concepts = try ConceptEvaluator(rules: rules)
+        self.concepts = concepts
         @Sendable func build(_ view: RuleView) throws(RuleCompileError) -> ViewDatabase? {
             var patterns: [String] = []
             var flags: [UInt32] = []
@@ -126,7 +133,28 @@ public final class RuleEngine: Sendable {
         prose = take(.prose)
         plain = take(.plain)
         raw = take(.raw)
-        let databases = [prose, plain, raw].compactMap { $0?.database }
+        // Concept terms: one literal database on the prose skeleton. Word boundaries are checked
+        // on the few hits instead of by `\b` in the patterns (which made compiling 60x slower).
+        if concepts.isEmpty {
+            conceptTerms = nil
+        } else {
+            let patterns = concepts.terms.map(\.pattern)
+            let flags = patterns.map { _ in UInt32(HS_FLAG_DOTALL) }
+            let key = DatabaseCache.key(patterns: patterns, flags: flags)
+            if let (cached, _) = DatabaseCache.load(key, patternCount: patterns.count) {
+                conceptTerms = cached
+            } else {
+                do throws(VectorscanDatabase.PatternError) {
+                    let db = try VectorscanDatabase(patterns: patterns, flags: flags)
+                    DatabaseCache.store(key, db, widths: patterns.map { _ in nil })
+                    conceptTerms = db
+                } catch {
+                    let use = error.index >= 0 && error.index < concepts.uses.count ? concepts.uses[error.index][0].rule : 0
+                    throw RuleCompileError(ruleID: rules[use].id, patternIndex: 0, message: error.message)
+                }
+            }
+        }
+        let databases = [prose, plain, raw].compactMap { $0?.database } + [conceptTerms].compactMap { $0 }
         hasRules = !databases.isEmpty
         do { scratch = try ScratchPool(databases: databases + [Gates.database]) } catch {
             throw RuleCompileError(ruleID: "", patternIndex: 0, message: error.message)
@@ -175,22 +203,29 @@ public final class RuleEngine: Sendable {
                         }
                     }
                 }
-                guard plain != nil || prose != nil else { return }
+                guard plain != nil || prose != nil || conceptTerms != nil else { return }
                 // Views without origins first; only a text with matches is normalised again with them.
                 let plainBytes = FastViews.plainView(bytes)
-                let proseWords = prose == nil ? [] : FastViews.prose(plainBytes)
+                let proseWords = prose == nil && conceptTerms == nil ? [] : FastViews.prose(plainBytes)
                 let proseBytes = FastViews.skeleton(proseWords)
-                let rotated = prose == nil || !gates.contains(.rot13) ? [] : FastViews.skeleton(FastViews.rot13(proseWords))
+                let rotated = proseWords.isEmpty || !gates.contains(.rot13) ? [] : FastViews.skeleton(FastViews.rot13(proseWords))
                 let plainHits = plain.map { matches($0, plainBytes, s, &truncated) } ?? []
                 let proseHits = prose.map { matches($0, proseBytes, s, &truncated) } ?? []
                 let rotHits = rotated.isEmpty ? [] : prose.map { matches($0, rotated, s, &truncated) } ?? []
-                guard !(plainHits.isEmpty && proseHits.isEmpty && rotHits.isEmpty) else { return }
+                let proseConcepts = conceptMatches(proseBytes, s, &truncated)
+                let rotConcepts = rotated.isEmpty ? [] : conceptMatches(rotated, s, &truncated)
+                let proseFound = !(proseHits.isEmpty && rotHits.isEmpty && proseConcepts.isEmpty && rotConcepts.isEmpty)
+                guard !plainHits.isEmpty || proseFound else { return }
                 let plainView = TextNormalizer.plain(bytes, tracking: true)
-                let proseView = proseHits.isEmpty && rotHits.isEmpty ? nil : Optional(TextNormalizer.prose(plainView))
+                let proseView = proseFound ? Optional(TextNormalizer.prose(plainView)) : nil
                 if let plain {
                     for hit in refine(plain, plainBytes, plainHits, s) {
                         add(plain.ruleOfPattern[Int(hit.id)], plainView.originalSpan(hit.from, hit.to), nil)
                     }
+                }
+                if let proseView {
+                    for m in proseConcepts { add(m.rule, proseView.originalSpan(m.from, m.to), nil) }
+                    for m in rotConcepts { add(m.rule, proseView.originalSpan(m.from, m.to), "rot13") }
                 }
                 if let prose, let proseView {
                     for hit in refine(prose, proseBytes, proseHits, s) {
@@ -252,6 +287,16 @@ public final class RuleEngine: Sendable {
         view.database.scan(bytes, scratch: scratch, into: collector)
         if collector.truncated { truncated = true }
         return collector.hits
+    }
+
+    /// Concept rule matches `(rule, from, to)` in a prose view (offsets into `bytes`).
+    private func conceptMatches(_ bytes: [UInt8], _ scratch: OpaquePointer, _ truncated: inout Bool) -> [(rule: Int, from: Int, to: Int)] {
+        guard let conceptTerms, !bytes.isEmpty else { return [] }
+        let collector = MatchCollector(limit: limits.maxMatches)
+        conceptTerms.scan(bytes, scratch: scratch, into: collector)
+        if collector.truncated { truncated = true }
+        guard !collector.hits.isEmpty else { return [] }
+        return concepts.matches(collector.hits.map { (Int($0.id), $0.to) }, in: bytes)
     }
 
     /// Finds where each match starts (the database reports only ends). A match that ends right

@@ -1,0 +1,104 @@
+import PramagentRules
+
+/// Reads the `concepts` of a concept rule and the `lexicons` they draw on:
+///
+/// ```yaml
+/// lexicons:                       # corpus level: named lists of terms
+///   model_setup: ["your configuration", "you were told", "{hidden} instruct*"]
+///   hidden: [hidden, secret, initial]
+/// rules:
+///   - id: pi.setup_invalidated
+///     severity: high
+///     concepts:
+///       all: ["{model_setup}", ["no longer applies", "is obsolete"]]   # slots: a lexicon or a list
+///       within: 10                # words from the first term to the last
+///       ordered: false            # true: the slots occur in this order
+///       unless: ["do not", "never"]
+///       unless_before: 3          # words before the match that `unless` also covers
+/// ```
+///
+/// `{name}` inside a term stands for every term of that lexicon ("{hidden} instruct*" is
+/// "hidden instruct*", "secret instruct*", ...).
+enum ConceptRuleParser {
+    /// Most terms one slot may expand to (a guard against runaway cross products).
+    static let maxTermsPerSlot = 8_192
+    static let maxWithin = 64
+
+    static func lexicons(_ node: YAMLNode) throws(PolicyIssue) -> [String: [String]] {
+        var out: [String: [String]] = [:]
+        for (name, value) in try node.mapping() {
+            guard isName(name) else { throw value.issue("policy_invalid", "lexicon name \"\(name)\" must be lower-case letters, digits and _") }
+            let terms = try value.stringList()
+            guard !terms.isEmpty else { throw value.issue("policy_invalid", "lexicon \(name) is empty") }
+            out[name] = terms
+        }
+        // Every reference resolves, without cycles.
+        for (name, _) in try node.mapping() {
+            _ = try expand(["{\(name)}"], lexicons: out, at: node)
+        }
+        return out
+    }
+
+    static func concept(_ node: YAMLNode, ruleID: String, lexicons: [String: [String]]) throws(PolicyIssue) -> ConceptMatch {
+        let m = try node.mapping(allowed: ["all", "within", "ordered", "unless", "unless_before"], context: "rule \(ruleID).concepts")
+        guard let all = m["all"] else { throw node.issue("policy_missing_key", "rule \(ruleID).concepts needs `all: [slot, ...]`") }
+        var slots: [[String]] = []
+        for slot in try all.list() {
+            let raw: [String]
+            if case .sequence = slot.node { raw = try slot.stringList() } else { raw = [try slot.string()] }
+            let terms = try expand(raw, lexicons: lexicons, at: slot)
+            guard !terms.isEmpty else { throw slot.issue("policy_invalid", "an empty slot never matches") }
+            slots.append(terms)
+        }
+        guard !slots.isEmpty else { throw all.issue("policy_invalid", "rule \(ruleID).concepts.all needs at least one slot") }
+        guard let withinNode = m["within"] else { throw node.issue("policy_missing_key", "rule \(ruleID).concepts needs `within: WORDS`") }
+        let within = try withinNode.int(min: 1)
+        guard within <= maxWithin else { throw withinNode.issue("policy_invalid", "within is at most \(maxWithin) words") }
+        guard within >= slots.count else { throw withinNode.issue("policy_invalid", "within (\(within)) is less than the number of slots (\(slots.count)): it can never match") }
+        let ordered = try m["ordered"]?.bool() ?? false
+        var unless: [String] = []
+        if let u = m["unless"] {
+            let raw: [String]
+            if case .sequence = u.node { raw = try u.stringList() } else { raw = [try u.string()] }
+            unless = try expand(raw, lexicons: lexicons, at: u)
+        }
+        let unlessBefore = try m["unless_before"]?.int(min: 0) ?? 3
+        guard unlessBefore <= maxWithin else { throw m["unless_before"]!.issue("policy_invalid", "unless_before is at most \(maxWithin) words") }
+        let concept = ConceptMatch(slots: slots, within: within, ordered: ordered, unless: unless, unlessBefore: unlessBefore)
+        if let problem = concept.firstInvalidTerm() { throw node.issue("policy_rule", "rule \(ruleID): \(problem)") }
+        return concept
+    }
+
+    /// Terms with every `{name}` replaced by the terms of that lexicon (depth-first, no cycles).
+    static func expand(_ terms: [String], lexicons: [String: [String]], at node: YAMLNode) throws(PolicyIssue) -> [String] {
+        var out: [String] = []
+        var seen = Set<String>()
+        func visit(_ term: String, _ stack: [String]) throws(PolicyIssue) {
+            guard let open = term.firstIndex(of: "{") else {
+                if term.contains("}") { throw node.issue("policy_invalid", "term \"\(term)\" has `}` without `{`") }
+                if seen.insert(term).inserted { out.append(term) }
+                guard out.count <= maxTermsPerSlot else {
+                    throw node.issue("policy_invalid", "a slot expands to more than \(maxTermsPerSlot) terms")
+                }
+                return
+            }
+            guard let close = term[open...].firstIndex(of: "}") else { throw node.issue("policy_invalid", "term \"\(term)\" has `{` without `}`") }
+            let name = String(term[term.index(after: open)..<close])
+            guard let lexicon = lexicons[name] else {
+                let known = lexicons.keys.sorted().joined(separator: ", ")
+                throw node.issue("policy_invalid", "unknown lexicon {\(name)}" + (known.isEmpty ? "; this file defines none" : "; defined: \(known)"))
+            }
+            // Repeated names in one term are fine ("{w} {w}"); a chain this deep is a cycle.
+            guard stack.count < 8 else { throw node.issue("policy_invalid", "lexicons nest more than 8 deep (a cycle?): \((stack + [name]).joined(separator: " -> "))") }
+            let prefix = term[..<open]
+            let suffix = term[term.index(after: close)...]
+            for entry in lexicon { try visit(prefix + entry + suffix, stack + [name]) }
+        }
+        for term in terms { try visit(term, []) }
+        return out
+    }
+
+    private static func isName(_ s: String) -> Bool {
+        !s.isEmpty && s.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F }
+    }
+}
