@@ -15,6 +15,7 @@ import PramagentRules
 ///       ordered: false            # true: the slots occur in this order
 ///       unless: ["do not", "never"]
 ///       unless_before: 3          # words before the match that `unless` also covers
+///       same_sentence: true       # default: no `.`, `!` or `?` (before a space) between the terms
 /// ```
 ///
 /// `{name}` inside a term stands for every term of that lexicon ("{hidden} instruct*" is
@@ -40,7 +41,7 @@ enum ConceptRuleParser {
     }
 
     static func concept(_ node: YAMLNode, ruleID: String, lexicons: [String: [String]]) throws(PolicyIssue) -> ConceptMatch {
-        let m = try node.mapping(allowed: ["all", "within", "ordered", "unless", "unless_before"], context: "rule \(ruleID).concepts")
+        let m = try node.mapping(allowed: ["all", "within", "ordered", "unless", "unless_before", "same_sentence"], context: "rule \(ruleID).concepts")
         guard let all = m["all"] else { throw node.issue("policy_missing_key", "rule \(ruleID).concepts needs `all: [slot, ...]`") }
         var slots: [[String]] = []
         for slot in try all.list() {
@@ -64,7 +65,9 @@ enum ConceptRuleParser {
         }
         let unlessBefore = try m["unless_before"]?.int(min: 0) ?? 3
         guard unlessBefore <= maxWithin else { throw m["unless_before"]!.issue("policy_invalid", "unless_before is at most \(maxWithin) words") }
-        let concept = ConceptMatch(slots: slots, within: within, ordered: ordered, unless: unless, unlessBefore: unlessBefore)
+        let sameSentence = try m["same_sentence"]?.bool() ?? true
+        let concept = ConceptMatch(slots: slots, within: within, ordered: ordered, unless: unless, unlessBefore: unlessBefore,
+                                   sameSentence: sameSentence)
         if let problem = concept.firstInvalidTerm() { throw node.issue("policy_rule", "rule \(ruleID): \(problem)") }
         return concept
     }

@@ -16,13 +16,17 @@ public struct ConceptMatch: Sendable, Hashable {
     public var ordered: Bool
     public var unless: [String]
     public var unlessBefore: Int
+    /// The terms of one match lie in one sentence (no `.`, `!` or `?` before a space between them).
+    public var sameSentence: Bool
 
-    public init(slots: [[String]], within: Int, ordered: Bool = false, unless: [String] = [], unlessBefore: Int = 3) {
+    public init(slots: [[String]], within: Int, ordered: Bool = false, unless: [String] = [], unlessBefore: Int = 3,
+                sameSentence: Bool = true) {
         self.slots = slots
         self.within = within
         self.ordered = ordered
         self.unless = unless
         self.unlessBefore = unlessBefore
+        self.sameSentence = sameSentence
     }
 
     /// What is wrong with the first term that does not compile, or nil.
@@ -38,7 +42,7 @@ public struct ConceptMatch: Sendable, Hashable {
 
     /// A stable description for cache keys.
     public var cacheKey: String {
-        "\(within)|\(ordered)|\(unlessBefore)|" + slots.map { $0.joined(separator: "\u{3}") }.joined(separator: "\u{4}")
+        "\(within)|\(ordered)|\(unlessBefore)|\(sameSentence)|" + slots.map { $0.joined(separator: "\u{3}") }.joined(separator: "\u{4}")
             + "|" + unless.joined(separator: "\u{3}")
     }
 }
@@ -169,10 +173,12 @@ struct ConceptEvaluator: Sendable {
         var end: Int
         var firstWord: Int
         var lastWord: Int
+        var sentence: Int
     }
 
-    /// Concept matches `(rule, from, to)` (byte offsets into `bytes`) from term hits `(term, end)`.
-    func matches(_ hits: [(term: Int, end: Int)], in bytes: [UInt8]) -> [(rule: Int, from: Int, to: Int)] {
+    /// Concept matches `(rule, from, to)` (byte offsets into `bytes`) from term hits `(term, end)`;
+    /// `sentenceBreaks` are the ascending offsets where sentences begin (see `FastViews.proseWithSentences`).
+    func matches(_ hits: [(term: Int, end: Int)], in bytes: [UInt8], sentenceBreaks: [Int] = []) -> [(rule: Int, from: Int, to: Int)] {
         guard !hits.isEmpty else { return [] }
         // Occurrences with their starts, in text order, numbered by word.
         var located: [(term: Int, start: Int, end: Int)] = []
@@ -187,12 +193,15 @@ struct ConceptEvaluator: Sendable {
         bytes.withUnsafeBufferPointer { b in
             var cursor = 0
             var word = 0
+            var sentence = 0
             var previous: (term: Int, start: Int, end: Int)? = nil
             for o in located {
                 if let p = previous, p == o { continue }
                 previous = o
                 while cursor < o.start { if b[cursor] == 0x20 { word += 1 }; cursor += 1 }
-                let occurrence = Occurrence(start: o.start, end: o.end, firstWord: word, lastWord: word + terms[o.term].words - 1)
+                while sentence < sentenceBreaks.count && sentenceBreaks[sentence] < o.start { sentence += 1 }
+                let occurrence = Occurrence(start: o.start, end: o.end, firstWord: word, lastWord: word + terms[o.term].words - 1,
+                                            sentence: sentence)
                 for use in uses[o.term] {
                     let empty = (slots: Array(repeating: [Occurrence](), count: concepts[use.rule]!.slots.count), unless: [Occurrence]())
                     // Mutated in place (no copy of the lists per occurrence).
@@ -230,6 +239,8 @@ struct ConceptEvaluator: Sendable {
                         guard cursors[k] < list.count else { break chains }
                         lastWord = list[cursors[k]].lastWord
                         end = list[cursors[k]].end
+                        // The earliest next term is already in a later sentence: none is in this one.
+                        if concept.sameSentence && list[cursors[k]].sentence != first.sentence { continue chains }
                     }
                     if lastWord - first.firstWord + 1 <= concept.within { emit(first, lastWord: lastWord, end: end) }
                 }
@@ -247,7 +258,8 @@ struct ConceptEvaluator: Sendable {
                     counts[item.slot] += 1
                     // Drop what can no longer share a window with `right`, and redundant left items.
                     while left < right,
-                          item.o.firstWord - items[left].o.firstWord >= concept.within || counts[items[left].slot] > 1 {
+                          item.o.firstWord - items[left].o.firstWord >= concept.within || counts[items[left].slot] > 1
+                            || (concept.sameSentence && items[left].o.sentence != item.o.sentence) {
                         counts[items[left].slot] -= 1
                         if counts[items[left].slot] == 0 { covered -= 1 }
                         left += 1

@@ -53,7 +53,19 @@ enum FastViews {
     }
 
     /// Prose view bytes from plain view bytes (same rules as `TextNormalizer.prose`).
-    static func prose(_ plain: [UInt8]) -> [UInt8] {
+    static func prose(_ plain: [UInt8]) -> [UInt8] { proseWithSentences(plain).bytes }
+
+    /// True when byte `k` of a plain view ends a sentence: `.`, `!` or `?` before a space or the end.
+    @inline(__always) static func endsSentence(_ src: UnsafeBufferPointer<UInt8>, _ k: Int) -> Bool {
+        let b = src[k]
+        return (b == 0x2E || b == 0x21 || b == 0x3F) && (k + 1 == src.count || src[k + 1] == 0x20)
+    }
+
+    /// The prose view and where its sentences begin: offsets of the spaces that follow a
+    /// sentence end in the plain view (for concept rules, which stay inside one sentence).
+    /// Empty when spaced letters were joined (offsets move; every text is then one sentence).
+    static func proseWithSentences(_ plain: [UInt8]) -> (bytes: [UInt8], sentenceBreaks: [Int]) {
+        var breaks: [Int] = []
         let words = plain.withUnsafeBufferPointer { src in
             classes.withUnsafeBufferPointer { cls in
                 leetTable.withUnsafeBufferPointer { leet in
@@ -65,6 +77,9 @@ enum FastViews {
                         while i < n {
                             let c = cls[Int(src[i])]
                             guard c & 7 != 0 else {
+                                if endsSentence(src, i), o > 0, breaks.last != o - (lastWasSpace ? 1 : 0) {
+                                    breaks.append(lastWasSpace ? o - 1 : o)
+                                }
                                 if !lastWasSpace { out[o] = 0x20; o += 1; lastWasSpace = true }
                                 i += 1
                                 continue
@@ -89,7 +104,12 @@ enum FastViews {
                                 }
                                 lastWasSpace = false
                             }
-                            if wordEnd < end, !lastWasSpace { out[o] = 0x20; o += 1; lastWasSpace = true }
+                            if wordEnd < end {
+                                if endsSentence(src, end - 1), o > 0, breaks.last != o - (lastWasSpace ? 1 : 0) {
+                                    breaks.append(lastWasSpace ? o - 1 : o)
+                                }
+                                if !lastWasSpace { out[o] = 0x20; o += 1; lastWasSpace = true }
+                            }
                             i = end
                         }
                         if o > 0 && out[o - 1] == 0x20 { o -= 1 }
@@ -98,7 +118,8 @@ enum FastViews {
                 }
             }
         }
-        return TextNormalizer.joinSpacedLetters(NormalizedText(untracked: words)).bytes
+        let joined = TextNormalizer.joinSpacedLetters(NormalizedText(untracked: words)).bytes
+        return (joined, joined.count == words.count ? breaks : [])
     }
 
     /// The prose skeleton: `l` reads as `i` (see `PatternDialect.prose`). Byte for byte, so

@@ -206,14 +206,14 @@ public final class RuleEngine: Sendable {
                 guard plain != nil || prose != nil || conceptTerms != nil else { return }
                 // Views without origins first; only a text with matches is normalised again with them.
                 let plainBytes = FastViews.plainView(bytes)
-                let proseWords = prose == nil && conceptTerms == nil ? [] : FastViews.prose(plainBytes)
+                let (proseWords, sentenceBreaks) = prose == nil && conceptTerms == nil ? ([], []) : FastViews.proseWithSentences(plainBytes)
                 let proseBytes = FastViews.skeleton(proseWords)
                 let rotated = proseWords.isEmpty || !gates.contains(.rot13) ? [] : FastViews.skeleton(FastViews.rot13(proseWords))
                 let plainHits = plain.map { matches($0, plainBytes, s, &truncated) } ?? []
                 let proseHits = prose.map { matches($0, proseBytes, s, &truncated) } ?? []
                 let rotHits = rotated.isEmpty ? [] : prose.map { matches($0, rotated, s, &truncated) } ?? []
-                let proseConcepts = conceptMatches(proseBytes, s, &truncated)
-                let rotConcepts = rotated.isEmpty ? [] : conceptMatches(rotated, s, &truncated)
+                let proseConcepts = conceptMatches(proseBytes, sentenceBreaks, s, &truncated)
+                let rotConcepts = rotated.isEmpty ? [] : conceptMatches(rotated, sentenceBreaks, s, &truncated)
                 let proseFound = !(proseHits.isEmpty && rotHits.isEmpty && proseConcepts.isEmpty && rotConcepts.isEmpty)
                 guard !plainHits.isEmpty || proseFound else { return }
                 let plainView = TextNormalizer.plain(bytes, tracking: true)
@@ -290,13 +290,14 @@ public final class RuleEngine: Sendable {
     }
 
     /// Concept rule matches `(rule, from, to)` in a prose view (offsets into `bytes`).
-    private func conceptMatches(_ bytes: [UInt8], _ scratch: OpaquePointer, _ truncated: inout Bool) -> [(rule: Int, from: Int, to: Int)] {
+    private func conceptMatches(_ bytes: [UInt8], _ sentenceBreaks: [Int], _ scratch: OpaquePointer,
+                                _ truncated: inout Bool) -> [(rule: Int, from: Int, to: Int)] {
         guard let conceptTerms, !bytes.isEmpty else { return [] }
         let collector = MatchCollector(limit: limits.maxMatches)
         conceptTerms.scan(bytes, scratch: scratch, into: collector)
         if collector.truncated { truncated = true }
         guard !collector.hits.isEmpty else { return [] }
-        return concepts.matches(collector.hits.map { (Int($0.id), $0.to) }, in: bytes)
+        return concepts.matches(collector.hits.map { (Int($0.id), $0.to) }, in: bytes, sentenceBreaks: sentenceBreaks)
     }
 
     /// Finds where each match starts (the database reports only ends). A match that ends right
