@@ -58,7 +58,7 @@ extension RuleEngine {
             }
             if !concepts.isEmpty {
                 let db = try VectorscanDatabase(patterns: concepts.terms.map(\.pattern), flags: concepts.terms.map { _ in UInt32(HS_FLAG_DOTALL) })
-                let (micros, hits) = try time(db, texts[.prose]!)
+                let (micros, hits) = try time(db, [0x20] + texts[.prose]! + [0x20])
                 perRuleEntries.append(.init(name: "concept terms (\(concepts.terms.count))", view: "prose", micros: micros, matches: hits))
             }
             for rule in rules where rule.concept == nil {

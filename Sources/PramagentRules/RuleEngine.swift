@@ -293,11 +293,21 @@ public final class RuleEngine: Sendable {
     private func conceptMatches(_ bytes: [UInt8], _ sentenceBreaks: [Int], _ scratch: OpaquePointer,
                                 _ truncated: inout Bool) -> [(rule: Int, from: Int, to: Int)] {
         guard let conceptTerms, !bytes.isEmpty else { return [] }
+        // Terms are written between spaces (whole words only); pad the view so the first and
+        // last words have theirs. A hit ending at `to` in the padded copy ends at `to - 2` here.
+        let padded = [UInt8](unsafeUninitializedCapacity: bytes.count + 2) { out, count in
+            out[0] = 0x20
+            bytes.withUnsafeBufferPointer { src in
+                if let base = src.baseAddress { (out.baseAddress! + 1).update(from: base, count: src.count) }
+            }
+            out[bytes.count + 1] = 0x20
+            count = bytes.count + 2
+        }
         let collector = MatchCollector(limit: limits.maxMatches)
-        conceptTerms.scan(bytes, scratch: scratch, into: collector)
+        conceptTerms.scan(padded, scratch: scratch, into: collector)
         if collector.truncated { truncated = true }
         guard !collector.hits.isEmpty else { return [] }
-        return concepts.matches(collector.hits.map { (Int($0.id), $0.to) }, in: bytes, sentenceBreaks: sentenceBreaks)
+        return concepts.matches(collector.hits.map { (Int($0.id), $0.to - 2) }, in: bytes, sentenceBreaks: sentenceBreaks)
     }
 
     /// Finds where each match starts (the database reports only ends). A match that ends right
