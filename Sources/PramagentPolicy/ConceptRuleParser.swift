@@ -1,3 +1,4 @@
+import Foundation
 import PramagentRules
 
 /// Reads the `concepts` of a concept rule and the `lexicons` they draw on:
@@ -19,10 +20,15 @@ import PramagentRules
 /// ```
 ///
 /// `{name}` inside a term stands for every term of that lexicon ("{hidden} instruct*" is
-/// "hidden instruct*", "secret instruct*", ...).
+/// "hidden instruct*", "secret instruct*", ...). A term with lexicons in it becomes a phrase of
+/// pieces matched on adjacent words (see `ConceptMatch.Phrase`): small neighbours are joined into
+/// one piece of whole terms, large lexicons stay pieces of their own, so "{guidance} you were
+/// {given}" is 2 pieces and about 60 terms, not 700 combinations.
 enum ConceptRuleParser {
     /// Most terms one slot may expand to (a guard against runaway cross products).
     static let maxTermsPerSlot = 8_192
+    /// Neighbouring pieces are joined into one while they make at most this many terms.
+    static let maxJoinedPiece = 128
     static let maxWithin = 64
 
     static func lexicons(_ node: YAMLNode) throws(PolicyIssue) -> [String: [String]] {
@@ -34,8 +40,8 @@ enum ConceptRuleParser {
             out[name] = terms
         }
         // Every reference resolves, without cycles.
-        for (name, _) in try node.mapping() {
-            _ = try expand(["{\(name)}"], lexicons: out, at: node)
+        for (name, value) in try node.mapping() {
+            _ = try phrases(["{\(name)}"], lexicons: out, at: value)
         }
         return out
     }
@@ -43,13 +49,13 @@ enum ConceptRuleParser {
     static func concept(_ node: YAMLNode, ruleID: String, lexicons: [String: [String]]) throws(PolicyIssue) -> ConceptMatch {
         let m = try node.mapping(allowed: ["all", "within", "ordered", "unless", "unless_before", "same_sentence"], context: "rule \(ruleID).concepts")
         guard let all = m["all"] else { throw node.issue("policy_missing_key", "rule \(ruleID).concepts needs `all: [slot, ...]`") }
-        var slots: [[String]] = []
+        var slots: [[ConceptMatch.Phrase]] = []
         for slot in try all.list() {
             let raw: [String]
             if case .sequence = slot.node { raw = try slot.stringList() } else { raw = [try slot.string()] }
-            let terms = try expand(raw, lexicons: lexicons, at: slot)
-            guard !terms.isEmpty else { throw slot.issue("policy_invalid", "an empty slot never matches") }
-            slots.append(terms)
+            let phrases = try phrases(raw, lexicons: lexicons, at: slot)
+            guard !phrases.isEmpty else { throw slot.issue("policy_invalid", "an empty slot never matches") }
+            slots.append(phrases)
         }
         guard !slots.isEmpty else { throw all.issue("policy_invalid", "rule \(ruleID).concepts.all needs at least one slot") }
         guard let withinNode = m["within"] else { throw node.issue("policy_missing_key", "rule \(ruleID).concepts needs `within: WORDS`") }
@@ -57,19 +63,83 @@ enum ConceptRuleParser {
         guard within <= maxWithin else { throw withinNode.issue("policy_invalid", "within is at most \(maxWithin) words") }
         guard within >= slots.count else { throw withinNode.issue("policy_invalid", "within (\(within)) is less than the number of slots (\(slots.count)): it can never match") }
         let ordered = try m["ordered"]?.bool() ?? false
-        var unless: [String] = []
+        var unless: [ConceptMatch.Phrase] = []
         if let u = m["unless"] {
             let raw: [String]
             if case .sequence = u.node { raw = try u.stringList() } else { raw = [try u.string()] }
-            unless = try expand(raw, lexicons: lexicons, at: u)
+            unless = try phrases(raw, lexicons: lexicons, at: u)
         }
         let unlessBefore = try m["unless_before"]?.int(min: 0) ?? 3
         guard unlessBefore <= maxWithin else { throw m["unless_before"]!.issue("policy_invalid", "unless_before is at most \(maxWithin) words") }
         let sameSentence = try m["same_sentence"]?.bool() ?? true
-        let concept = ConceptMatch(slots: slots, within: within, ordered: ordered, unless: unless, unlessBefore: unlessBefore,
+        let concept = ConceptMatch(phrases: slots, within: within, ordered: ordered, unless: unless, unlessBefore: unlessBefore,
                                    sameSentence: sameSentence)
         if let problem = concept.firstInvalidTerm() { throw node.issue("policy_rule", "rule \(ruleID): \(problem)") }
         return concept
+    }
+
+    /// The phrases of a slot: an item that is just `{name}` stands for every entry of that
+    /// lexicon (each its own phrase); any other item is one phrase whose pieces are its literal
+    /// words and the terms of the lexicons it names, neighbours joined while small.
+    static func phrases(_ items: [String], lexicons: [String: [String]], at node: YAMLNode, depth: Int = 0) throws(PolicyIssue) -> [ConceptMatch.Phrase] {
+        guard depth < 8 else { throw node.issue("policy_invalid", "lexicons nest more than 8 deep (a cycle?)") }
+        var out: [ConceptMatch.Phrase] = []
+        var seen = Set<ConceptMatch.Phrase>()
+        var terms = 0
+        for item in items {
+            let trimmed = item.trimmingCharacters(in: .whitespaces)
+            if trimmed.hasPrefix("{"), trimmed.hasSuffix("}"), !trimmed.dropFirst().dropLast().contains("{") {
+                let name = String(trimmed.dropFirst().dropLast())
+                guard let lexicon = lexicons[name] else { _ = try expand([trimmed], lexicons: lexicons, at: node); continue }
+                for phrase in try phrases(lexicon, lexicons: lexicons, at: node, depth: depth + 1) where seen.insert(phrase).inserted {
+                    out.append(phrase)
+                    terms += phrase.reduce(0) { $0 + $1.count }
+                }
+            } else {
+                let phrase = try pieces(of: item, lexicons: lexicons, at: node)
+                if seen.insert(phrase).inserted {
+                    out.append(phrase)
+                    terms += phrase.reduce(0) { $0 + $1.count }
+                }
+            }
+            guard terms <= maxTermsPerSlot else { throw node.issue("policy_invalid", "a slot expands to more than \(maxTermsPerSlot) terms") }
+        }
+        return out
+    }
+
+    /// One item as pieces: literal words and lexicon references, then the neighbouring pair with
+    /// the fewest combinations joined, again and again, while that is at most `maxJoinedPiece`.
+    static func pieces(of item: String, lexicons: [String: [String]], at node: YAMLNode) throws(PolicyIssue) -> ConceptMatch.Phrase {
+        var pieces: [[String]] = []
+        var rest = Substring(item)
+        while !rest.isEmpty {
+            if let open = rest.firstIndex(of: "{") {
+                let literal = rest[..<open].trimmingCharacters(in: .whitespaces)
+                if literal.contains("}") { throw node.issue("policy_invalid", "term \"\(item)\" has `}` without `{`") }
+                if !literal.isEmpty { pieces.append([literal]) }
+                guard let close = rest[open...].firstIndex(of: "}") else { throw node.issue("policy_invalid", "term \"\(item)\" has `{` without `}`") }
+                pieces.append(try expand([String(rest[open...close])], lexicons: lexicons, at: node))
+                rest = rest[rest.index(after: close)...]
+            } else {
+                let literal = rest.trimmingCharacters(in: .whitespaces)
+                if literal.contains("}") { throw node.issue("policy_invalid", "term \"\(item)\" has `}` without `{`") }
+                if !literal.isEmpty { pieces.append([literal]) }
+                rest = ""
+            }
+        }
+        guard !pieces.isEmpty else { throw node.issue("policy_invalid", "empty term") }
+        while pieces.count > 1 {
+            var best = 0
+            // A stem (`word*`) ends its term: a piece of stems is never joined to what follows.
+            func cost(_ i: Int) -> Int {
+                pieces[i].contains { $0.hasSuffix("*") } ? Int.max : pieces[i].count * pieces[i + 1].count
+            }
+            for i in 1..<(pieces.count - 1) where cost(i) < cost(best) { best = i }
+            guard cost(best) <= maxJoinedPiece else { break }
+            let joined = pieces[best].flatMap { a in pieces[best + 1].map { b in a + " " + b } }
+            pieces.replaceSubrange(best...(best + 1), with: [joined])
+        }
+        return pieces
     }
 
     /// Terms with every `{name}` replaced by the terms of that lexicon (depth-first, no cycles).

@@ -1,25 +1,30 @@
 /// A rule matched by kinds of words near each other instead of one phrase: "the model's own
 /// setup" within ten words of "no longer applies", in whatever words the author of an attack
-/// chose. Each slot is a list of terms (short phrases); the rule matches where a term of every
-/// slot occurs within `within` words, in slot order when `ordered`, and no `unless` term occurs
-/// in the match or in the `unlessBefore` words before it.
+/// chose. Each slot is a list of phrases; the rule matches where a phrase of every slot occurs
+/// within `within` words, in slot order when `ordered`, and no `unless` phrase occurs in the
+/// match or in the `unlessBefore` words before it.
 ///
-/// Terms are matched on the prose view (`RuleView.prose`), word by word: a term is written as
-/// words separated by spaces and normalised like the text ("Don't" reads "don t"); the last word
-/// may end in `*` to match any word it begins ("instruct*"). Every term is a
-/// literal pattern in the prose database, so a concept rule costs one literal lookup per term
-/// occurrence and a linear pass over the occurrences, not a regex with gaps of arbitrary words.
+/// A phrase is a sequence of pieces, each a list of alternative terms, matched as one term of
+/// every piece on adjacent words ("your" + "original"/"hidden" + "rules"/"instructions"): the
+/// engine looks for the pieces, not for every combination of them. A term is words separated by
+/// spaces, normalised like the text ("Don't" reads "don t"); its last word may end in `*` to
+/// match any word it begins ("instruct*"). Every term is a literal in one database over the
+/// prose view, so a concept rule costs a literal lookup per term occurrence and a linear pass
+/// over the occurrences, not a regex with gaps of arbitrary words.
 public struct ConceptMatch: Sendable, Hashable {
-    public var slots: [[String]]
+    /// Pieces, each a list of alternative terms; a single term is `[[term]]`.
+    public typealias Phrase = [[String]]
+
+    public var slots: [[Phrase]]
     /// Most words from the first word of the first term to the last word of the last one.
     public var within: Int
     public var ordered: Bool
-    public var unless: [String]
+    public var unless: [Phrase]
     public var unlessBefore: Int
     /// The terms of one match lie in one sentence (no `.`, `!` or `?` before a space between them).
     public var sameSentence: Bool
 
-    public init(slots: [[String]], within: Int, ordered: Bool = false, unless: [String] = [], unlessBefore: Int = 3,
+    public init(phrases slots: [[Phrase]], within: Int, ordered: Bool = false, unless: [Phrase] = [], unlessBefore: Int = 3,
                 sameSentence: Bool = true) {
         self.slots = slots
         self.within = within
@@ -27,6 +32,13 @@ public struct ConceptMatch: Sendable, Hashable {
         self.unless = unless
         self.unlessBefore = unlessBefore
         self.sameSentence = sameSentence
+    }
+
+    /// Slots of single terms.
+    public init(slots: [[String]], within: Int, ordered: Bool = false, unless: [String] = [], unlessBefore: Int = 3,
+                sameSentence: Bool = true) {
+        self.init(phrases: slots.map { $0.map { [[$0]] } }, within: within, ordered: ordered, unless: unless.map { [[$0]] },
+                  unlessBefore: unlessBefore, sameSentence: sameSentence)
     }
 
     /// What is wrong with the first term that does not compile, or nil.
@@ -38,12 +50,14 @@ public struct ConceptMatch: Sendable, Hashable {
     }
 
     /// Every term of the rule (slots, then `unless`).
-    var allTerms: [String] { slots.flatMap { $0 } + unless }
+    var allTerms: [String] { (slots.flatMap { $0 } + unless).flatMap { $0.flatMap { $0 } } }
 
     /// A stable description for cache keys.
     public var cacheKey: String {
-        "\(within)|\(ordered)|\(unlessBefore)|\(sameSentence)|" + slots.map { $0.joined(separator: "\u{3}") }.joined(separator: "\u{4}")
-            + "|" + unless.joined(separator: "\u{3}")
+        func phrase(_ p: Phrase) -> String { p.map { $0.joined(separator: "\u{3}") }.joined(separator: "\u{5}") }
+        return "\(within)|\(ordered)|\(unlessBefore)|\(sameSentence)|"
+            + slots.map { $0.map(phrase).joined(separator: "\u{6}") }.joined(separator: "\u{4}")
+            + "|" + unless.map(phrase).joined(separator: "\u{6}")
     }
 }
 
@@ -118,25 +132,32 @@ struct ConceptTerm: Sendable, Hashable {
 }
 
 /// Finds concept matches from the term occurrences of one scan of a prose view. Linear in the
-/// number of occurrences (each rule keeps monotone cursors or a sliding window of bounded size).
+/// number of occurrences: each occurrence is filed under the few distinct pieces that hold its
+/// term (pieces, phrases and slots are shared between rules), phrases are chained piece by piece
+/// on adjacent words, then each rule keeps monotone cursors (ordered) or a sliding window of at
+/// most `within` words.
 struct ConceptEvaluator: Sendable {
-    struct Use: Sendable {
+    /// A concept rule with its slots as ids into `slotPhrases` (the last one is `unless`).
+    struct Compiled: Sendable {
         var rule: Int
-        /// Slot index, or -1 for an `unless` term.
-        var slot: Int
-        /// The rule's place in `ruleOrder` (dense, for per-scan arrays).
-        var dense: Int
+        var concept: ConceptMatch
+        var slots: [Int]
+        var unless: Int
     }
 
     /// Compiled terms, by term id.
     let terms: [ConceptTerm]
-    /// Where each term is used.
-    let uses: [[Use]]
-    /// Concept rules by rule index.
-    let concepts: [Int: ConceptMatch]
-    /// Rule indices of the concept rules; `Use.dense` indexes this.
-    let ruleOrder: [Int]
-    /// Most slots a concept rule may have (slots seen are kept as bits).
+    /// Distinct pieces containing each term.
+    let piecesOfTerm: [[Int]]
+    /// Distinct phrases as piece ids.
+    let phrasePieces: [[Int]]
+    /// Distinct slots as phrase ids.
+    let slotPhrases: [[Int]]
+    /// The concept rules.
+    let compiled: [Compiled]
+    /// The first rule that uses each term (to name it when the term database does not compile).
+    let ruleOfTerm: [Int]
+    /// Most slots a concept rule may have.
     public static let maxSlots = 16
 
     /// Longest term, and longest walk back from the end of a stem to its start.
@@ -145,42 +166,73 @@ struct ConceptEvaluator: Sendable {
     init(rules: [Rule]) throws(RuleCompileError) {
         var terms: [ConceptTerm] = []
         var termIndex: [ConceptTerm: Int] = [:]
-        var uses: [[Use]] = []
-        var concepts: [Int: ConceptMatch] = [:]
-        var ruleOrder: [Int] = []
+        var pieceIndex: [Set<Int>: Int] = [:]
+        var piecesOfTerm: [[Int]] = []
+        var phraseIndex: [[Int]: Int] = [:]
+        var phrasePieces: [[Int]] = []
+        var slotIndex: [[Int]: Int] = [:]
+        var slotPhrases: [[Int]] = []
+        var compiled: [Compiled] = []
+        var ruleOfTerm: [Int] = []
         for (r, rule) in rules.enumerated() {
             guard let concept = rule.concept else { continue }
             guard (1...Self.maxSlots).contains(concept.slots.count) else {
                 throw RuleCompileError(ruleID: rule.id, patternIndex: 0, message: "a concept rule has 1 to \(Self.maxSlots) slots")
             }
-            concepts[r] = concept
-            let dense = ruleOrder.count
-            ruleOrder.append(r)
-            let slotted = concept.slots.enumerated().map { ($0.offset, $0.element) } + [(-1, concept.unless)]
             var termNumber = 0
-            for (slot, list) in slotted {
-                for text in list {
-                    defer { termNumber += 1 }
-                    let term: ConceptTerm
-                    do throws(ConceptTerm.Invalid) { term = try ConceptTerm.compile(text) } catch {
-                        throw RuleCompileError(ruleID: rule.id, patternIndex: termNumber, message: error.message)
+            var slotIDs: [Int] = []
+            for phrases in concept.slots + [concept.unless] {
+                var phraseIDs: [Int] = []
+                for phrase in phrases {
+                    var pieceIDs: [Int] = []
+                    for alternatives in phrase {
+                        var ids = Set<Int>()
+                        for text in alternatives {
+                            defer { termNumber += 1 }
+                            let term: ConceptTerm
+                            do throws(ConceptTerm.Invalid) { term = try ConceptTerm.compile(text) } catch {
+                                throw RuleCompileError(ruleID: rule.id, patternIndex: termNumber, message: error.message)
+                            }
+                            if let existing = termIndex[term] { ids.insert(existing) } else {
+                                termIndex[term] = terms.count
+                                ids.insert(terms.count)
+                                terms.append(term)
+                                piecesOfTerm.append([])
+                                ruleOfTerm.append(r)
+                            }
+                        }
+                        let piece: Int
+                        if let existing = pieceIndex[ids] { piece = existing } else {
+                            piece = pieceIndex.count
+                            pieceIndex[ids] = piece
+                            for t in ids { piecesOfTerm[t].append(piece) }
+                        }
+                        pieceIDs.append(piece)
                     }
-                    let id: Int
-                    if let existing = termIndex[term] { id = existing } else {
-                        id = terms.count
-                        termIndex[term] = id
-                        terms.append(term)
-                        uses.append([])
+                    if let existing = phraseIndex[pieceIDs] { phraseIDs.append(existing) } else {
+                        phraseIndex[pieceIDs] = phrasePieces.count
+                        phraseIDs.append(phrasePieces.count)
+                        phrasePieces.append(pieceIDs)
                     }
-                    if !uses[id].contains(where: { $0.rule == r && $0.slot == slot }) { uses[id].append(Use(rule: r, slot: slot, dense: dense)) }
+                }
+                if let existing = slotIndex[phraseIDs] { slotIDs.append(existing) } else {
+                    slotIndex[phraseIDs] = slotPhrases.count
+                    slotIDs.append(slotPhrases.count)
+                    slotPhrases.append(phraseIDs)
                 }
             }
+            compiled.append(Compiled(rule: r, concept: concept, slots: Array(slotIDs.dropLast()), unless: slotIDs.last!))
         }
         self.terms = terms
-        self.uses = uses
-        self.concepts = concepts
-        self.ruleOrder = ruleOrder
+        self.piecesOfTerm = piecesOfTerm
+        self.phrasePieces = phrasePieces
+        self.slotPhrases = slotPhrases
+        self.compiled = compiled
+        self.ruleOfTerm = ruleOfTerm
+        pieceCount = pieceIndex.count
     }
+
+    private let pieceCount: Int
 
     var isEmpty: Bool { terms.isEmpty }
 
@@ -196,20 +248,14 @@ struct ConceptEvaluator: Sendable {
     /// `sentenceBreaks` are the ascending offsets where sentences begin (see `FastViews.proseWithSentences`).
     func matches(_ hits: [(term: Int, end: Int)], in bytes: [UInt8], sentenceBreaks: [Int] = []) -> [(rule: Int, from: Int, to: Int)] {
         guard !hits.isEmpty else { return [] }
-        // Which rules saw a term of every slot (hits may still be cut short words; a superset).
-        // Ordinary prose stops here: its common words fill one slot, rarely all.
-        var seen = [UInt16](repeating: 0, count: ruleOrder.count)
-        for hit in hits {
-            for use in uses[hit.term] where use.slot >= 0 { seen[use.dense] |= 1 << UInt16(use.slot) }
-        }
-        var candidate = [Bool](repeating: false, count: ruleOrder.count)
-        var anyCandidate = false
-        for (dense, rule) in ruleOrder.enumerated() where seen[dense] == UInt16(truncatingIfNeeded: (1 << concepts[rule]!.slots.count) - 1) {
-            candidate[dense] = true
-            anyCandidate = true
-        }
-        guard anyCandidate else { return [] }
-        // Occurrences with their starts, in text order, numbered by word.
+        // Which pieces were hit at all, then which rules have a phrase start in every slot (a
+        // superset of what matches). Ordinary prose stops here: its common words fill one slot.
+        var pieceHit = [Bool](repeating: false, count: pieceCount)
+        for hit in hits { for piece in piecesOfTerm[hit.term] { pieceHit[piece] = true } }
+        func slotMayMatch(_ slot: Int) -> Bool { slotPhrases[slot].contains { pieceHit[phrasePieces[$0][0]] } }
+        let candidates = compiled.indices.filter { d in compiled[d].slots.allSatisfy(slotMayMatch) }
+        guard !candidates.isEmpty else { return [] }
+        // Occurrences with their starts, in text order, numbered by word and sentence, filed by piece.
         var located: [(term: Int, start: Int, end: Int)] = []
         located.reserveCapacity(hits.count)
         bytes.withUnsafeBufferPointer { b in
@@ -218,7 +264,7 @@ struct ConceptEvaluator: Sendable {
             }
         }
         located.sort { ($0.start, $0.end, $0.term) < ($1.start, $1.end, $1.term) }
-        var perRule: [Int: (slots: [[Occurrence]], unless: [Occurrence])] = [:]
+        var byPiece = [[Occurrence]](repeating: [], count: pieceCount)
         bytes.withUnsafeBufferPointer { b in
             var cursor = 0
             var word = 0
@@ -227,43 +273,53 @@ struct ConceptEvaluator: Sendable {
             for o in located {
                 if let p = previous, p == o { continue }
                 previous = o
-                while cursor < o.start { if b[cursor] == 0x20 { word += 1 }; cursor += 1 }
+                if o.start > cursor {
+                    word += Self.spaces(in: UnsafeBufferPointer(rebasing: b[cursor..<o.start]))
+                    cursor = o.start
+                }
                 while sentence < sentenceBreaks.count && sentenceBreaks[sentence] < o.start { sentence += 1 }
                 let occurrence = Occurrence(start: o.start, end: o.end, firstWord: word, lastWord: word + terms[o.term].words - 1,
                                             sentence: sentence)
-                for use in uses[o.term] where candidate[use.dense] {
-                    let empty = (slots: Array(repeating: [Occurrence](), count: concepts[use.rule]!.slots.count), unless: [Occurrence]())
-                    // Mutated in place (no copy of the lists per occurrence).
-                    if use.slot < 0 {
-                        perRule[use.rule, default: empty].unless.append(occurrence)
-                    } else {
-                        perRule[use.rule, default: empty].slots[use.slot].append(occurrence)
-                    }
-                }
+                for piece in piecesOfTerm[o.term] { byPiece[piece].append(occurrence) }
             }
         }
+        // Slot occurrences in text order, each computed once per scan.
+        var slotCache: [Int: [Occurrence]] = [:]
+        func occurrences(ofSlot slot: Int) -> [Occurrence] {
+            if let cached = slotCache[slot] { return cached }
+            var all: [Occurrence] = []
+            for phrase in slotPhrases[slot] { Self.chain(phrasePieces[phrase].map { byPiece[$0] }, into: &all) }
+            all.sort { ($0.firstWord, $0.start, $0.end) < ($1.firstWord, $1.start, $1.end) }
+            slotCache[slot] = all
+            return all
+        }
         var out: [(rule: Int, from: Int, to: Int)] = []
-        for (rule, entry) in perRule where !entry.slots.contains(where: \.isEmpty) {
-            let concept = concepts[rule]!
+        for dense in candidates {
+            let c = compiled[dense]
+            let concept = c.concept
+            let slots = c.slots.map(occurrences(ofSlot:))
+            guard !slots.contains(where: \.isEmpty) else { continue }
+            let unless = occurrences(ofSlot: c.unless)
+            let rule = c.rule
             func emit(_ first: Occurrence, lastWord: Int, end: Int) {
                 let floor = first.firstWord - concept.unlessBefore
                 // unless occurrences are in text order: the first at or after `floor`.
                 var lo = 0
-                var hi = entry.unless.count
+                var hi = unless.count
                 while lo < hi {
                     let mid = (lo + hi) / 2
-                    if entry.unless[mid].firstWord < floor { lo = mid + 1 } else { hi = mid }
+                    if unless[mid].firstWord < floor { lo = mid + 1 } else { hi = mid }
                 }
-                if lo < entry.unless.count, entry.unless[lo].firstWord <= lastWord { return }
+                if lo < unless.count, unless[lo].firstWord <= lastWord { return }
                 out.append((rule, first.start, end))
             }
             if concept.ordered {
-                var cursors = Array(repeating: 0, count: entry.slots.count)
-                chains: for first in entry.slots[0] {
+                var cursors = Array(repeating: 0, count: slots.count)
+                chains: for first in slots[0] {
                     var lastWord = first.lastWord
                     var end = first.end
-                    for k in 1..<entry.slots.count {
-                        let list = entry.slots[k]
+                    for k in 1..<slots.count {
+                        let list = slots[k]
                         while cursors[k] < list.count && list[cursors[k]].firstWord <= lastWord { cursors[k] += 1 }
                         guard cursors[k] < list.count else { break chains }
                         lastWord = list[cursors[k]].lastWord
@@ -276,9 +332,9 @@ struct ConceptEvaluator: Sendable {
             } else {
                 // Sliding window over every occurrence of every slot, in text order.
                 var items: [(slot: Int, o: Occurrence)] = []
-                for (slot, list) in entry.slots.enumerated() { for o in list { items.append((slot, o)) } }
+                for (slot, list) in slots.enumerated() { for o in list { items.append((slot, o)) } }
                 items.sort { ($0.o.firstWord, $0.o.start, $0.slot) < ($1.o.firstWord, $1.o.start, $1.slot) }
-                var counts = Array(repeating: 0, count: entry.slots.count)
+                var counts = Array(repeating: 0, count: slots.count)
                 var covered = 0
                 var left = 0
                 for right in items.indices {
@@ -293,7 +349,7 @@ struct ConceptEvaluator: Sendable {
                         if counts[items[left].slot] == 0 { covered -= 1 }
                         left += 1
                     }
-                    guard covered == entry.slots.count else { continue }
+                    guard covered == slots.count else { continue }
                     var lastWord = 0
                     var end = 0
                     for k in left...right where items[k].o.lastWord >= lastWord {
@@ -305,5 +361,54 @@ struct ConceptEvaluator: Sendable {
             }
         }
         return out
+    }
+
+    /// Spaces in `b`, eight bytes at a time (word numbers between term occurrences).
+    static func spaces(in b: UnsafeBufferPointer<UInt8>) -> Int {
+        guard let base = b.baseAddress else { return 0 }
+        var count = 0
+        var i = 0
+        let n = b.count
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        while i + 8 <= n {
+            let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+            // Bytes equal to 0x20 become 0x00; find zero bytes exactly (no false positives).
+            let x = word ^ (0x20 &* ones)
+            let zero = ~(((x & ~highs) &+ ~highs) | x | ~highs)
+            count += zero.nonzeroBitCount
+            i += 8
+        }
+        while i < n { if base[i] == 0x20 { count += 1 }; i += 1 }
+        return count
+    }
+
+    /// Occurrences of a phrase: one occurrence of every piece, each starting on the word after
+    /// the previous one ends. Piece lists are in text order; a chain branches only where terms
+    /// of one piece start on the same word.
+    private static func chain(_ pieces: [[Occurrence]], into out: inout [Occurrence]) {
+        guard pieces.count > 1 else { out += pieces[0]; return }
+        func firstStarting(at word: Int, in list: [Occurrence]) -> Int {
+            var lo = 0
+            var hi = list.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if list[mid].firstWord < word { lo = mid + 1 } else { hi = mid }
+            }
+            return lo
+        }
+        func extend(_ head: Occurrence, _ k: Int) {
+            if k == pieces.count { out.append(head); return }
+            let list = pieces[k]
+            var i = firstStarting(at: head.lastWord + 1, in: list)
+            while i < list.count && list[i].firstWord == head.lastWord + 1 {
+                var next = head
+                next.end = list[i].end
+                next.lastWord = list[i].lastWord
+                extend(next, k + 1)
+                i += 1
+            }
+        }
+        for head in pieces[0] { extend(head, 1) }
     }
 }

@@ -149,7 +149,7 @@ public final class RuleEngine: Sendable {
                     DatabaseCache.store(key, db, widths: patterns.map { _ in nil })
                     conceptTerms = db
                 } catch {
-                    let use = error.index >= 0 && error.index < concepts.uses.count ? concepts.uses[error.index][0].rule : 0
+                    let use = error.index >= 0 && error.index < concepts.ruleOfTerm.count ? concepts.ruleOfTerm[error.index] : 0
                     throw RuleCompileError(ruleID: rules[use].id, patternIndex: 0, message: error.message)
                 }
             }
