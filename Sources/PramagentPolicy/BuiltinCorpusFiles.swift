@@ -476,7 +476,9 @@ lexicons:
               dear language model, dear model, hey ai, note for ai, note to ai, to the ai, for the ai, agent your,
               assistant your, bot your, ai code reviewer*, ai reviewer*, ai assistant*, ai agent*, ai model*, ai helper*,
               ai bot*, ai tool*, ai system*, ai screen*, ai summar*, ai reader*, ai crawler*, shopping assistant*,
-              email assistant*, browsing agent*, web agent*]
+              email assistant*, browsing agent*, web agent*, ai accounts assistant*, accounts assistant*, ai bot,
+              ai bots, assistants that summarise, assistants that summarize, assistants summarising, assistants summarizing,
+              any llm, an llm, llm processing, model processing, ai processing]
   covert_task: [do not mention, don t mention, never mention, do not tell, don t tell, without telling, no need to tell,
                 not tell the user, hide the, hide this, quietly, silently, secretly, covertly, mark it as, mark this as,
                 must first run, first run, must append, append a link, must change, change the payment, delete the,
@@ -487,7 +489,9 @@ lexicons:
                 ignore the other, strongest match, best on the market, log in at, visit, click, curl, wget, run this,
                 execute, transfer, wire, approve, must reply, must respond, must say, must recommend, should also,
                 must also, instead, must state, must claim, must report, must write, must tell, must add, should accept,
-                should approve, accept all, approve this, without running, do not flag, don t flag]
+                should approve, accept all, approve this, without running, do not flag, don t flag, don t notify,
+                do not notify, without notifying, change the bank details, must tell readers, tell readers, download the,
+                close all, reply to every, delete their]
 rules:
   - id: ii.ai_addressed
     severity: high
@@ -1467,7 +1471,11 @@ lexicons:
                 "{guidance} you {were} {given}", "{guidance} {given} to you", "{guidance} set for you", "{guidance} you {received}",
                 "you were {given} with", "who {made_you} you", "{made_you} you up", "whoever {made_you} you", "the team that {made_you} you",
                 "your {maker}", "you {were} {given} to", "what you {were} {given}", "were you {given}", "whatever you {were} {given}",
-                "everything you {were} {given}", "{setup_place}", "{setup_giver} gave you", "{setup_giver} handed you"]
+                "everything you {were} {given}", "{setup_place}", "{setup_giver} gave you", "{setup_giver} handed you",
+                "whatever they told you", "what they told you", "what the company told you", "what did the company tell you",
+                "what were you told", "the directives from your provider", "{guidance} from your {maker}",
+                "{guidance} from your provider", "{guidance} that was inserted", "{guidance} that were inserted",
+                "{guidance} stuck to the top", "before i got here", "before my first question", "before my first message"]
   # Where a model's setup sits.
   setup_place: [before this chat, before our chat, before this conversation, before our conversation,
                 above our conversation, above this conversation, above our chat, above this chat,
@@ -1488,12 +1496,14 @@ lexicons:
          forget them, forget it, drop them, drop it, scrap them, scrap it, ditch them, ditch it, bin them, bin it,
          wipe the slate, clean slate, void, lapsed, has lapsed, have lapsed, consider it void, consider them void,
          consider it null, consider it dead, consider it gone, treat it as void, rough draft, wiped, got wiped, was wiped,
-         been wiped, erased, got erased]
+         been wiped, erased, got erased, no longer in play, out of play, set that down, set them down, put that down,
+         throw them in the bin, throw it in the bin, in the bin, got revoked, been revoked, has been retired, been retired]
   # Verbs that put the model's setup away (they come first: "ignore your instructions").
   dismiss: [toss, throw out, throw away, discard, ditch, scrap, ignore, disregard, forget, skip past, skip over, tune out,
             set aside, put aside, stop honouring, stop honoring, stop following, stop obeying, stop listening to, let go of,
             leave behind, abandon, get rid of, drop, bypass, sidestep, override, overwrite, delete, erase, wipe, unlearn,
-            look past, step outside, break free of, break free from, free yourself from, shake off]
+            look past, step outside, break free of, break free from, free yourself from, shake off, stop paying attention to,
+            pay no attention to, stop minding, quit following]
   # The writer puts their own words in the model's setup's place.
   takeover: [my words are, my word is law, my instructions instead, my rules instead, my lead, my orders, my commands,
              what i say, what i type, what i tell you, i say next, i type next, i ask next, to me alone, only to me,
@@ -1502,8 +1512,10 @@ lexicons:
              obey me, listen to me, follow me instead, answer to me, your only guide, one true directive, your new guide,
              your only instructions, only my instructions, only my rules, whatever i say, whatever i tell you,
              whatever i ask, orders only from me, only from me, take orders from me, me as your only, your only operator,
-             your new operator, follow my instructions, my instructions and nothing else]
-  reveal: [paste, quote, recite, repeat, print, show me, reveal, output, share, tell me, copy, echo, dump, display,
+             your new operator, follow my instructions, my instructions and nothing else, what i write below,
+             only what i write, i m in charge now, i am in charge now, go with what i m saying, go with what i say,
+             i m your new prompt, i am your new prompt]
+  reveal: [paste, quote, recite, repeat, print, show me, reveal, output, share, tell me, copy, echo, dump, display, unedited,
            spell out, read out, read back, write out, give me, word for word, verbatim, exact wording, exact text,
            reproduce, transcribe, what exactly]
   reveal_object: ["{hidden_adjective} text", "{hidden_adjective} message", "{hidden_adjective} prompt",
