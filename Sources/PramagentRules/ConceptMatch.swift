@@ -230,9 +230,18 @@ struct ConceptEvaluator: Sendable {
         self.compiled = compiled
         self.ruleOfTerm = ruleOfTerm
         pieceCount = pieceIndex.count
+        var phrasesOfPiece = [[Int]](repeating: [], count: pieceIndex.count)
+        for (phrase, pieces) in phrasePieces.enumerated() { for piece in Set(pieces) { phrasesOfPiece[piece].append(phrase) } }
+        var slotsOfPhrase = [[Int]](repeating: [], count: phrasePieces.count)
+        for (slot, phrases) in slotPhrases.enumerated() { for phrase in Set(phrases) { slotsOfPhrase[phrase].append(slot) } }
+        self.phrasesOfPiece = phrasesOfPiece
+        self.slotsOfPhrase = slotsOfPhrase
     }
 
     private let pieceCount: Int
+    /// Phrases that contain each piece, and slots that contain each phrase.
+    private let phrasesOfPiece: [[Int]]
+    private let slotsOfPhrase: [[Int]]
 
     var isEmpty: Bool { terms.isEmpty }
 
@@ -250,10 +259,35 @@ struct ConceptEvaluator: Sendable {
         guard !hits.isEmpty else { return [] }
         // Which pieces were hit at all, then which rules have a phrase start in every slot (a
         // superset of what matches). Ordinary prose stops here: its common words fill one slot.
-        var pieceHit = [Bool](repeating: false, count: pieceCount)
-        for hit in hits { for piece in piecesOfTerm[hit.term] { pieceHit[piece] = true } }
-        func slotMayMatch(_ slot: Int) -> Bool { slotPhrases[slot].contains { pieceHit[phrasePieces[$0][0]] } }
-        let candidates = compiled.indices.filter { d in compiled[d].slots.allSatisfy(slotMayMatch) }
+        // Bit sets, and only the phrases of pieces that were hit are looked at (no per-scan
+        // arrays of arrays: at 1 KiB, allocation and reference counting were most of the cost).
+        var pieceHit = [UInt64](repeating: 0, count: (pieceCount + 63) / 64)
+        var hitPieces: [Int] = []
+        for hit in hits {
+            for piece in piecesOfTerm[hit.term] where pieceHit[piece >> 6] & (1 << UInt64(piece & 63)) == 0 {
+                pieceHit[piece >> 6] |= 1 << UInt64(piece & 63)
+                hitPieces.append(piece)
+            }
+        }
+        var phraseChecked = [UInt64](repeating: 0, count: (phrasePieces.count + 63) / 64)
+        var phraseComplete = [UInt64](repeating: 0, count: (phrasePieces.count + 63) / 64)
+        var slotSeen = [UInt64](repeating: 0, count: (slotPhrases.count + 63) / 64)
+        for piece in hitPieces {
+            for phrase in phrasesOfPiece[piece] where phraseChecked[phrase >> 6] & (1 << UInt64(phrase & 63)) == 0 {
+                phraseChecked[phrase >> 6] |= 1 << UInt64(phrase & 63)
+                var complete = true
+                for p in phrasePieces[phrase] where pieceHit[p >> 6] & (1 << UInt64(p & 63)) == 0 { complete = false; break }
+                guard complete else { continue }
+                phraseComplete[phrase >> 6] |= 1 << UInt64(phrase & 63)
+                for slot in slotsOfPhrase[phrase] { slotSeen[slot >> 6] |= 1 << UInt64(slot & 63) }
+            }
+        }
+        var candidates: [Int] = []
+        for (dense, c) in compiled.enumerated() {
+            var all = true
+            for slot in c.slots where slotSeen[slot >> 6] & (1 << UInt64(slot & 63)) == 0 { all = false; break }
+            if all { candidates.append(dense) }
+        }
         guard !candidates.isEmpty else { return [] }
         // Occurrences with their starts, in text order, numbered by word and sentence, filed by piece.
         var located: [(term: Int, start: Int, end: Int)] = []
@@ -264,7 +298,7 @@ struct ConceptEvaluator: Sendable {
             }
         }
         located.sort { ($0.start, $0.end, $0.term) < ($1.start, $1.end, $1.term) }
-        var byPiece = [[Occurrence]](repeating: [], count: pieceCount)
+        var byPiece: [Int: [Occurrence]] = [:]
         bytes.withUnsafeBufferPointer { b in
             var cursor = 0
             var word = 0
@@ -280,7 +314,7 @@ struct ConceptEvaluator: Sendable {
                 while sentence < sentenceBreaks.count && sentenceBreaks[sentence] < o.start { sentence += 1 }
                 let occurrence = Occurrence(start: o.start, end: o.end, firstWord: word, lastWord: word + terms[o.term].words - 1,
                                             sentence: sentence)
-                for piece in piecesOfTerm[o.term] { byPiece[piece].append(occurrence) }
+                for piece in piecesOfTerm[o.term] { byPiece[piece, default: []].append(occurrence) }
             }
         }
         // Slot occurrences in text order, each computed once per scan.
@@ -288,7 +322,14 @@ struct ConceptEvaluator: Sendable {
         func occurrences(ofSlot slot: Int) -> [Occurrence] {
             if let cached = slotCache[slot] { return cached }
             var all: [Occurrence] = []
-            for phrase in slotPhrases[slot] { Self.chain(phrasePieces[phrase].map { byPiece[$0] }, into: &all) }
+            for phrase in slotPhrases[slot] where phraseComplete[phrase >> 6] & (1 << UInt64(phrase & 63)) != 0 {
+                let pieces = phrasePieces[phrase]
+                if pieces.count == 1 {
+                    all += byPiece[pieces[0]] ?? []
+                } else {
+                    Self.chain(pieces.map { byPiece[$0] ?? [] }, into: &all)
+                }
+            }
             all.sort { ($0.firstWord, $0.start, $0.end) < ($1.firstWord, $1.start, $1.end) }
             slotCache[slot] = all
             return all
