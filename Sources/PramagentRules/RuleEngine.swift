@@ -133,8 +133,8 @@ public final class RuleEngine: Sendable {
         prose = take(.prose)
         plain = take(.plain)
         raw = take(.raw)
-        // Concept terms: one literal database on the prose skeleton. Word boundaries are checked
-        // on the few hits instead of by `\b` in the patterns (which made compiling 60x slower).
+        // Concept terms: one literal database on the prose skeleton, each term between spaces
+        // (see `ConceptTerm.pattern`; `\b` instead made compiling 60x slower).
         if concepts.isEmpty {
             conceptTerms = nil
         } else {
