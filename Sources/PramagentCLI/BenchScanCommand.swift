@@ -22,10 +22,12 @@ struct BenchScanCommand: AsyncParsableCommand {
     @Option(help: "Seconds per size.") var seconds = 3.0
     @Option(help: "Also measure ScanText through this decision socket.") var socket: String?
     @Option(help: "Text sizes in KiB.") var sizes: [Int] = [1, 16, 1024]
-    @Option(help: "Run exactly this many scans per size instead of --seconds (for instruction counters such as callgrind).") var runs: Int?
+    @Option(help: "Run exactly this many scans per size instead of --seconds (for profilers such as perf).") var runs: Int?
     @Option(name: .customLong("profile"), help: "Instead of timing whole scans: time each view's database and the gate pass on a text of this many KiB, and every rule compiled alone; print the slowest rules (N of them, see --top).")
     var profileKiB: Int?
     @Option(help: "Rules listed by --profile.") var top = 25
+    @Option(help: "With --profile: also time the prose database without its N slowest rules, alternating with the full one (what re-expressing them could save).")
+    var dropTop: Int?
 
     static func prose(bytes: Int) -> String {
         // The first 137 benign texts: the ordinary-prose set the recorded figures were measured on.
@@ -71,6 +73,16 @@ struct BenchScanCommand: AsyncParsableCommand {
             print(String(format: "slowest rules and patterns (rule#n), each compiled alone (sum over all %d rules: %.0f us):", whole.count, sum))
             for e in profile.rules.prefix(top) {
                 print(String(format: "  %8.1f us  %6d matches  %-6@ %@", e.micros, e.matches, e.view as NSString, e.name as NSString))
+            }
+            if let dropTop {
+                guard dropTop >= 0 else { throw ValidationError("--drop-top must be 0 or more") }
+                let ids = scanning.text.rules.filter { $0.view == .prose && $0.concept == nil }.map(\.id)
+                let slowest = Array(whole.filter { e in e.view == "prose" && ids.contains(e.name) }.prefix(dropTop).map(\.name))
+                let text = Array(BenchScanCommand.prose(bytes: profileKiB << 10).utf8)
+                let (full, reduced, patterns) = try scanning.text.proseWithout(Set(slowest), on: text)
+                print(String(format: "prose database without its %d slowest rules (%d patterns left), alternated: %.1f -> %.1f us (%.2f)",
+                             slowest.count, patterns, full, reduced, full > 0 ? reduced / full : 0))
+                print("  dropped: " + slowest.joined(separator: " "))
             }
             return
         }

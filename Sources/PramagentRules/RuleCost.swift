@@ -82,3 +82,29 @@ extension RuleEngine {
     }
 }
 
+extension RuleEngine {
+    /// The prose database against one compiled without `dropped` (rule ids), timed alternately
+    /// on the same prose view (`runs` pairs, medians): what re-expressing those rules could save.
+    public func proseWithout(_ dropped: Set<String>, on text: [UInt8], runs: Int = 201) throws -> (full: Double, reduced: Double, patterns: Int) {
+        let kept = rules.filter { $0.view == .prose && $0.concept == nil && !dropped.contains($0.id) }
+        let patterns = kept.flatMap { $0.patterns.map(PatternDialect.prose) }
+        guard let full = database(.prose), !patterns.isEmpty else { return (0, 0, 0) }
+        let reduced = try VectorscanDatabase(patterns: patterns, flags: patterns.map { _ in UInt32(HS_FLAG_DOTALL | HS_FLAG_CASELESS) })
+        let bytes = viewTexts(text)[.prose]!
+        let scratch = try ScratchPool(databases: [full, reduced])
+        return scratch.withScratch { s in
+            var a: [Double] = []
+            var b: [Double] = []
+            for _ in 0..<max(1, runs) {
+                for (db, into) in [(full, 0), (reduced, 1)] {
+                    let collector = MatchCollector(limit: limits.maxMatches)
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    db.scan(bytes, scratch: s, into: collector)
+                    let micros = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1000
+                    if into == 0 { a.append(micros) } else { b.append(micros) }
+                }
+            }
+            return (a.sorted()[a.count / 2], b.sorted()[b.count / 2], patterns.count)
+        }
+    }
+}
