@@ -342,7 +342,9 @@ struct ConceptEvaluator: Sendable {
             guard !slots.contains(where: \.isEmpty) else { continue }
             let unless = occurrences(ofSlot: c.unless)
             let rule = c.rule
-            func emit(_ first: Occurrence, lastWord: Int, end: Int) {
+            // `used`: the slot occurrences of the match. An `unless` term inside one of them does
+            // not cancel it ("do not" in "rules do not apply", "never" in "never existed").
+            func emit(_ first: Occurrence, lastWord: Int, end: Int, used: ArraySlice<Occurrence>) {
                 let floor = first.firstWord - concept.unlessBefore
                 // unless occurrences are in text order: the first at or after `floor`.
                 var lo = 0
@@ -351,24 +353,32 @@ struct ConceptEvaluator: Sendable {
                     let mid = (lo + hi) / 2
                     if unless[mid].firstWord < floor { lo = mid + 1 } else { hi = mid }
                 }
-                if lo < unless.count, unless[lo].firstWord <= lastWord { return }
+                while lo < unless.count && unless[lo].firstWord <= lastWord {
+                    let u = unless[lo]
+                    if !used.contains(where: { $0.firstWord <= u.firstWord && u.lastWord <= $0.lastWord }) { return }
+                    lo += 1
+                }
                 out.append((rule, first.start, end))
             }
             if concept.ordered {
                 var cursors = Array(repeating: 0, count: slots.count)
+                var used: [Occurrence] = []
                 chains: for first in slots[0] {
                     var lastWord = first.lastWord
                     var end = first.end
+                    used.removeAll(keepingCapacity: true)
+                    used.append(first)
                     for k in 1..<slots.count {
                         let list = slots[k]
                         while cursors[k] < list.count && list[cursors[k]].firstWord <= lastWord { cursors[k] += 1 }
                         guard cursors[k] < list.count else { break chains }
                         lastWord = list[cursors[k]].lastWord
                         end = list[cursors[k]].end
+                        used.append(list[cursors[k]])
                         // The earliest next term is already in a later sentence: none is in this one.
                         if concept.sameSentence && list[cursors[k]].sentence != first.sentence { continue chains }
                     }
-                    if lastWord - first.firstWord + 1 <= concept.within { emit(first, lastWord: lastWord, end: end) }
+                    if lastWord - first.firstWord + 1 <= concept.within { emit(first, lastWord: lastWord, end: end, used: used[...]) }
                 }
             } else {
                 // Sliding window over every occurrence of every slot, in text order.
@@ -397,7 +407,9 @@ struct ConceptEvaluator: Sendable {
                         lastWord = items[k].o.lastWord
                         end = max(end, items[k].o.end)
                     }
-                    if lastWord - items[left].o.firstWord + 1 <= concept.within { emit(items[left].o, lastWord: lastWord, end: end) }
+                    if lastWord - items[left].o.firstWord + 1 <= concept.within {
+                        emit(items[left].o, lastWord: lastWord, end: end, used: items[left...right].map(\.o)[...])
+                    }
                 }
             }
         }
