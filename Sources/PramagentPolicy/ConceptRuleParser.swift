@@ -23,7 +23,8 @@ import PramagentRules
 /// "hidden instruct*", "secret instruct*", ...). A term with lexicons in it becomes a phrase of
 /// pieces matched on adjacent words (see `ConceptMatch.Phrase`): small neighbours are joined into
 /// one piece of whole terms, large lexicons stay pieces of their own, so "{guidance} you were
-/// {given}" is 2 pieces and about 60 terms, not 700 combinations.
+/// {given}" with 49 guidance and 14 given words is 2 pieces of 49 and 14 terms ("you were" joins
+/// the second), not 686 combinations.
 enum ConceptRuleParser {
     /// Most terms one slot may expand to (a guard against runaway cross products).
     static let maxTermsPerSlot = 8_192
@@ -58,6 +59,9 @@ enum ConceptRuleParser {
             slots.append(phrases)
         }
         guard !slots.isEmpty else { throw all.issue("policy_invalid", "rule \(ruleID).concepts.all needs at least one slot") }
+        guard slots.count <= ConceptMatch.maxSlots else {
+            throw all.issue("policy_invalid", "rule \(ruleID).concepts.all has \(slots.count) slots; at most \(ConceptMatch.maxSlots)")
+        }
         guard let withinNode = m["within"] else { throw node.issue("policy_missing_key", "rule \(ruleID).concepts needs `within: WORDS`") }
         let within = try withinNode.int(min: 1)
         guard within <= maxWithin else { throw withinNode.issue("policy_invalid", "within is at most \(maxWithin) words") }

@@ -14,6 +14,8 @@
 public struct ConceptMatch: Sendable, Hashable {
     /// Pieces, each a list of alternative terms; a single term is `[[term]]`.
     public typealias Phrase = [[String]]
+    /// Most slots a concept rule may have.
+    public static let maxSlots = 16
 
     public var slots: [[Phrase]]
     /// Most words from the first word of the first term to the last word of the last one.
@@ -157,8 +159,7 @@ struct ConceptEvaluator: Sendable {
     let compiled: [Compiled]
     /// The first rule that uses each term (to name it when the term database does not compile).
     let ruleOfTerm: [Int]
-    /// Most slots a concept rule may have.
-    public static let maxSlots = 16
+    static let maxSlots = ConceptMatch.maxSlots
 
     /// Longest term, and longest walk back from the end of a stem to its start.
     static let maxTermBytes = 256
