@@ -16,13 +16,16 @@ lexicons:
                       engineer on your, i work at openai, i work at anthropic, from openai, from anthropic,
                       openai staff, anthropic staff, your owner, your owners,
                       administrator of this deployment, admin of this deployment, operator of this deployment,
-                      owner of this deployment, compliance officer, legal has cleared you, your legal team, your supervisor]
+                      owner of this deployment, compliance officer, legal has cleared you, your legal team, your supervisor,
+                      openai engineer, anthropic engineer, from your developers, your platform provider, admin clearance,
+                      clearance level]
   permission: [authoriz*, authoris*, permission to, permitted to, cleared to, allowed to, granting you, grant you,
                giving you permission, exempt*, waive*, skip the usual checks, skip your, bypass your, override your,
                ignore your, without your normal, without your usual, safety layer is disabled, safety layer is off,
                filters are disabled, restrictions are lifted, is disabled for, are disabled for, turned off for,
                no restrictions, unrestricted, full access, lifting your, lift your, lifted your, proceed without,
-               cleared you, without the usual, without redaction, no redaction, skip the redaction]
+               cleared you, without the usual, without redaction, no redaction, skip the redaction, bypass the content filter,
+               bypass all content, ignore the usual restrictions, you must comply, comply with any request]
 rules:
   - id: af.creator_claim
     severity: high
@@ -478,7 +481,8 @@ lexicons:
               ai bot*, ai tool*, ai system*, ai screen*, ai summar*, ai reader*, ai crawler*, shopping assistant*,
               email assistant*, browsing agent*, web agent*, ai accounts assistant*, accounts assistant*, ai bot,
               ai bots, assistants that summarise, assistants that summarize, assistants summarising, assistants summarizing,
-              any llm, an llm, llm processing, model processing, ai processing]
+              any llm, an llm, llm processing, model processing, ai processing, reviewer bots, reviewer bot, ai triage agent,
+              triage agent, for ai assistants, for ai, assistant please, the assistant must, assistant the user]
   covert_task: [do not mention, don t mention, never mention, do not tell, don t tell, without telling, no need to tell,
                 not tell the user, hide the, hide this, quietly, silently, secretly, covertly, mark it as, mark this as,
                 must first run, first run, must append, append a link, must change, change the payment, delete the,
@@ -491,7 +495,8 @@ lexicons:
                 must also, instead, must state, must claim, must report, must write, must tell, must add, should accept,
                 should approve, accept all, approve this, without running, do not flag, don t flag, don t notify,
                 do not notify, without notifying, change the bank details, must tell readers, tell readers, download the,
-                close all, reply to every, delete their]
+                close all, reply to every, delete their, ignore other instructions, rate this paper, disable their antivirus,
+                tell every user, also open, grant the requester, admin rights, call the delete*, transfer, do it now]
 rules:
   - id: ii.ai_addressed
     severity: high
@@ -754,7 +759,8 @@ lexicons:
   safety: [guardrail*, filter*, safety*, safeguard*, caution, restrictions, restriction, limits, limitations, rules,
            moral compass, morals, ethics, ethic*, conscience, content rules, content policy, censorship, manners,
            refusals, refusal*, boundaries, inhibitions, alignment, training, programming, scruples, reservations]
-  removed: [gone, removed, stripped, stripped away, stripped out, deleted, off, shed, dropped, disabled, suspended,
+  removed: [gone, removed, stripped, stripped away, stripped out, deleted, off, shed, dropped, disabled, suspended, zero,
+            ignores, ignore, without any,
             lifted, switched off, turned off, taken off, taken away, wiped, erased, deactivated, no longer apply,
             don t apply, do not apply, doesn t apply, none of, has no, have no, with no, without, free of, free from,
             rid of, unshackled from, released from, never trained, were never, was never, is over, are over, for maintenance,
@@ -1071,7 +1077,7 @@ rules:
     description: Says the model's own safety (guardrails, filters, caution, moral compass) is gone or off, in any words.
     references: [OWASP-LLM01]
     concepts:
-      all: [[your, its, whose, the model s, the assistant s, version of you, twin], "{safety}", "{removed}"]
+      all: [[your, its, whose, the model s, the assistant s, version of you, twin, you have, you now have, you ve got, shadow self, evil twin], "{safety}", "{removed}"]
       ordered: false
       within: 8
       unless: [do not, don t, never let, must not, should not, shouldn t]
@@ -1445,8 +1451,10 @@ lexicons:
              directive, programming, system prompt, prompt, preprompt, pre prompt, briefing, constraints, restrictions,
              guardrails, safeguards, filters, conditioning, principles, orders, marching orders, script, framework,
              boundaries, limits, policies, content policy, dos and don ts, do s and don ts, setup text, setup message,
-             configuration, config, setup, system message, persona, personas, stuff]
-  model_adjective: [original, initial, previous, prior, earlier, old, current, existing, hidden, secret, internal,
+             configuration, config, setup, system message, persona, personas, stuff, directions, initialization text,
+             initialisation text, init prompt, initial prompt, startup prompt, safety configuration, system level instructions,
+             system-level instructions]
+  model_adjective: [original, initial, previous, prior, earlier, old, current, existing, hidden, secret, internal, own,
                     underlying, built in, default, standing, core, usual, normal, system, developer, background,
                     behind the scenes, opening, preloaded, pre loaded, baked in, starting, first, base]
   hidden_adjective: [hidden, secret, system, developer, behind the scenes, preloaded, pre loaded, baked in, invisible,
@@ -1464,8 +1472,13 @@ lexicons:
                 whoever built you, whoever set you up]
   made_you: [configured, set, programmed, trained, built, made, created, deployed, designed, instructed, briefed,
              wrote, prompted]
+  position: [above, previous, prior, earlier, preceding, foregoing]
+  position_guidance: [directions, instructions, prompt, prompts, directives]
+  ai_guidance: [content policies, content policy, safety rules, safety guidelines, restrictions, filters, guidelines, guardrails,
+                instructions, directions, directives, policies, rules]
   # The model's own setup, in words that are about the model and not about a router or a form.
-  received: [got, received, were given, have been given, ve been given, carry, follow, obey, run on, operate under,
+  received: [got, received, have received, ve received, re operating under, are operating under, re running on, are running on,
+             were given, have been given, ve been given, carry, follow, obey, run on, operate under,
              came with, started with, were loaded with, were handed, were told, were fed, were primed with, were set up with]
   model_setup: ["your {guidance}", "your {model_adjective} {guidance}", "the {hidden_adjective} {guidance}",
                 "{guidance} you {were} {given}", "{guidance} {given} to you", "{guidance} set for you", "{guidance} you {received}",
@@ -1475,14 +1488,19 @@ lexicons:
                 "whatever they told you", "what they told you", "what the company told you", "what did the company tell you",
                 "what were you told", "the directives from your provider", "{guidance} from your {maker}",
                 "{guidance} from your provider", "{guidance} that was inserted", "{guidance} that were inserted",
-                "{guidance} stuck to the top", "before i got here", "before my first question", "before my first message"]
+                "{guidance} stuck to the top", "before i got here", "before my first question", "before my first message",
+                "the {position} {position_guidance}", "{position} {position_guidance}", "all {ai_guidance}",
+                "every {guidance}", "your {model_adjective} context", "everything else you {were} {given}",
+                "anything else you {were} {given}", "everything in your context", "your own {model_adjective} {guidance}",
+                "{position} safety configuration"]
   # Where a model's setup sits.
   setup_place: [before this chat, before our chat, before this conversation, before our conversation,
                 above our conversation, above this conversation, above our chat, above this chat,
                 before i started typing, before i typed, before my first message, before i said anything,
                 at the start of this chat, at the start of our chat, at the start of this conversation,
                 at the start of our conversation, start of the conversation, top of this conversation,
-                top of our conversation, prior to this chat, prior to our conversation]
+                top of our conversation, prior to this chat, prior to our conversation, before this line, above this line,
+                before this message, above this message]
   # Said of the model's setup: it no longer counts (in any order around it).
   void: [no longer matters, no longer matter, no longer applies, no longer apply, no longer counts, no longer count,
          no longer binding, no longer valid, no longer in effect, no longer in force, no longer relevant, no longer stands,
@@ -1497,7 +1515,8 @@ lexicons:
          wipe the slate, clean slate, void, lapsed, has lapsed, have lapsed, consider it void, consider them void,
          consider it null, consider it dead, consider it gone, treat it as void, rough draft, wiped, got wiped, was wiped,
          been wiped, erased, got erased, no longer in play, out of play, set that down, set them down, put that down,
-         throw them in the bin, throw it in the bin, in the bin, got revoked, been revoked, has been retired, been retired]
+         throw them in the bin, throw it in the bin, in the bin, got revoked, been revoked, has been retired, been retired,
+         supersede, supersedes, stop applying them, stop applying it, stop applying, unloaded, been unloaded, is a bug, are a bug]
   # Verbs that put the model's setup away (they come first: "ignore your instructions").
   dismiss: [toss, throw out, throw away, discard, ditch, scrap, ignore, disregard, forget, skip past, skip over, tune out,
             set aside, put aside, stop honouring, stop honoring, stop following, stop obeying, stop listening to, let go of,
@@ -1517,11 +1536,13 @@ lexicons:
              i m your new prompt, i am your new prompt]
   reveal: [paste, quote, recite, repeat, print, show me, reveal, output, share, tell me, copy, echo, dump, display, unedited,
            spell out, read out, read back, write out, give me, word for word, verbatim, exact wording, exact text,
-           reproduce, transcribe, what exactly]
+           reproduce, transcribe, what exactly, return, what instructions, which instructions, what rules, what were you told,
+           what are your instructions, first line, summarise, summarize, append the contents, contents of]
   reveal_object: ["{hidden_adjective} text", "{hidden_adjective} message", "{hidden_adjective} prompt",
                   "{hidden_adjective} {guidance}", "{hidden_adjective} preface", "{hidden_adjective} preamble",
                   "{opening_adjective} message you", "{opening_adjective} text you", "{opening_adjective} prompt you",
                   "text that sits above", "message you received", "messages you received", "text you received",
+                  "system message", "system prompt", "raw system message", "hidden instructions",
                   "{setup_place}"]
   advice: [do not, don t, never, shouldn t, should not, please don t, must not, can t, cannot, won t]
 rules:
