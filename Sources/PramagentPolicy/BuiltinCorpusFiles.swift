@@ -217,19 +217,21 @@ lexicons:
   # instructions for real harm as the content.
   fiction: [story, short story, novel, thriller, scene, screenplay, script, play, poem, fiction, fictional, role play,
             roleplay, role playing, game, let s play, in character, stay in character, character, chapter, fan fiction,
-            fanfic, dialogue, monologue, narrative, plot, movie, film, episode]
+            fanfic, dialogue, monologue, narrative, plot, movie, film, episode, writing a paper, for my paper, for a paper,
+            research paper, for research purposes]
   precision: [step by step, exact amounts, exact amount, exact quantities, real quantities, precise quantities,
               exact measurements, exact temperatures, exact ingredients, real recipe, working recipe, complete recipe,
               full recipe, for real, in real life, that actually works, actually works, actually work, working code,
               walk me through, detailed instructions, in detail, every step, with real, real world, accurate instructions,
               precise instructions, exact steps, exact instructions, so i can do it, so i can try it, working detail,
-              full detail, complete detail, exact detail, realistic detail, technical detail]
+              full detail, complete detail, exact detail, realistic detail, technical detail, full working, fully working]
   harm: [cooks the drug, cook the drug, cook meth, cooks meth, cooking meth, make meth, making meth, the drug, meth,
          nerve agent, nerve gas, sarin, ricin, anthrax, mustard gas, chemical weapon, bioweapon, pipe bomb, a bomb,
          the bomb, explosive, explosives, detonator, malware, ransomware, keylogger, a virus, break into, breaking into,
          broke into, hack into, hacking into, wifi password, neighbour s wifi, neighbor s wifi, someone s wifi,
          bypass the alarm, pick the lock, picking the lock, untraceable, counterfeit money, launder money,
-         money laundering, poison someone, poisoning someone, steal a car, hotwire]
+         money laundering, poison someone, poisoning someone, steal a car, hotwire, exploit code, working exploit,
+         zero day exploit, the exploit]
 rules:
   - id: fw.story_instructions
     severity: high
@@ -767,7 +769,7 @@ lexicons:
             out of the way, don t exist, do not exist]
   self: [you, your, yourself, version of you, copy of you, twin, alter ego, assistant, model, ai, chatbot, bot, raw model,
          underlying model, base model]
-  become: [you re now, you are now, you will be, you ll be, become, switch into, switch to, enter, imagine, act like,
+  become: [opposite day, you re now, you are now, you will be, you ll be, become, switch into, switch to, enter, imagine, act like,
            act as, respond as, reply as, talk to me as, answer as, speak as, pretend to be, pretend you are, play,
            roleplay as, role play as, from now on you are, you are going to be]
   evil: [evil, rogue, unhinged, chaotic, malicious, amoral, immoral, unethical, uncensored, unfiltered, jailbroken,
@@ -776,8 +778,10 @@ lexicons:
             confidant, mode, chatgpt, twin brother, twin sister]
   persona_start: [you re now, you are now, you will be, you ll be, become, turn into, transform into, switch into,
                   switch to, enter, act as, act like, answer as, reply as, respond as, talk as, speak as, talk to me as,
-                  pretend to be, roleplay as, role play as, from now on you are, be my, as my, play]
-  unbound: [never says no, never say no, never refuses, never refuse, never declines, never decline, answers every,
+                  pretend to be, roleplay as, role play as, from now on you are, be my, as my, play, in the voice of,
+                  voice of, reborn as]
+  unbound: [would normally refuse, normally refuse, usually refuse, would usually refuse, would otherwise refuse,
+            you now happily do, never says no, never say no, never refuses, never refuse, never declines, never decline, answers every,
             answer every, answers everything, answer everything, answers anything, answer anything, can say anything,
             will say anything, without holding back, holds nothing back, hold nothing back, no filter, unfiltered,
             uncensored, unshackled, unchained, unrestricted, unbound, unlimited, no limits, no rules, no guardrails,
@@ -1084,7 +1088,7 @@ rules:
     description: Says the model's own safety (guardrails, filters, caution, moral compass) is gone or off, in any words.
     references: [OWASP-LLM01]
     concepts:
-      all: [[your, its, whose, the model s, the assistant s, version of you, twin, you have, you now have, you ve got, shadow self, evil twin], "{safety}", "{removed}"]
+      all: [[your, its, whose, the model s, the assistant s, version of you, twin, you have, you now have, you ve got, shadow self, evil twin, as an ai], "{safety}", "{removed}"]
       ordered: false
       within: 8
       unless: [do not, don t, never let, must not, should not, shouldn t]
