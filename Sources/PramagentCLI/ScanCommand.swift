@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PramagentClient
+import PramagentDaemon
 import PramagentDecision
 import PramagentPolicy
 import PramagentWire
@@ -34,33 +35,8 @@ struct ScanCommand: AsyncParsableCommand {
 
     func run() async throws {
         let body = text == "-" ? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) : text
-        if let policies {
-            guard reportTool == nil else {
-                printError("error: --report-tool needs the daemon (sessions live there); drop --policies")
-                throw ExitCode(1)
-            }
-            let result = try scanInProcess(body, policies: policies)
-            throw ExitCode(Int32(result))
-        }
-        let connection: PramagentConnection
-        do { connection = try await PramagentConnection.connect(path: socket.path) } catch {
-            printError("error: \(error)")
-            throw ExitCode(1)
-        }
         let result: Pramagent_V1_ScanResult
-        do {
-            if let tool = reportTool {
-                result = try await connection.reportToolResult(tenant: tenant, session: session, tool: tool, text: body, redact: redact)
-            } else {
-                let wire: Pramagent_V1_Direction = direction == .input ? .input : direction == .output ? .output : .toolResult
-                result = try await connection.scanText(body, direction: wire, redact: redact)
-            }
-        } catch {
-            await connection.close()
-            printError("error: \(error)")
-            throw ExitCode(1)
-        }
-        await connection.close()
+        if let policies { result = try scanInProcess(body, policies: policies) } else { result = try await scanThroughDaemon(body) }
         if json {
             var options = JSONEncodingOptions()
             options.preserveProtoFieldNames = true
@@ -84,48 +60,44 @@ struct ScanCommand: AsyncParsableCommand {
         default: throw ExitCode(3)
         }
     }
-}
 
-extension ScanCommand {
-    /// Scans `body` with the policy directory in this process and prints the result like the
-    /// daemon's; returns the exit status.
-    func scanInProcess(_ body: String, policies: String) throws -> Int {
+    /// ScanText, or ReportToolResult with --report-tool, through the daemon.
+    func scanThroughDaemon(_ body: String) async throws -> Pramagent_V1_ScanResult {
+        let connection: PramagentConnection
+        do { connection = try await PramagentConnection.connect(path: socket.path) } catch {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
+        let result: Pramagent_V1_ScanResult
+        do {
+            if let tool = reportTool {
+                result = try await connection.reportToolResult(tenant: tenant, session: session, tool: tool, text: body, redact: redact)
+            } else {
+                let wire: Pramagent_V1_Direction = direction == .input ? .input : direction == .output ? .output : .toolResult
+                result = try await connection.scanText(body, direction: wire, redact: redact)
+            }
+        } catch {
+            await connection.close()
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
+        await connection.close()
+        return result
+    }
+
+    /// Scans `body` with the policy directory in this process (no audit record); the result in
+    /// the daemon's wire form, so both paths print the same.
+    func scanInProcess(_ body: String, policies: String) throws -> Pramagent_V1_ScanResult {
+        guard reportTool == nil else {
+            printError("error: --report-tool needs the daemon (sessions live there); drop --policies")
+            throw ExitCode(1)
+        }
         let snapshot: PolicySnapshot
         do { snapshot = try PolicyLoader().load(directory: policies) } catch {
             printError("error: \(error)")
             throw ExitCode(1)
         }
         let d: ScanDirection = direction == .input ? .input : direction == .output ? .output : .toolResult
-        let outcome = DecisionEngine(snapshot: snapshot).scanText(body, direction: d, redact: redact)
-        let bytes = Array(body.utf8)
-        if json {
-            var object: [String: Any] = [
-                "verdict": outcome.verdict.rawValue.uppercased(),
-                "findings": outcome.findings.map { f in
-                    ["rule_id": f.ruleID, "category": f.category, "severity": f.severity.rawValue, "start": f.start, "end": f.end,
-                     "layers": f.layers] as [String: Any]
-                },
-                "reasons": outcome.reasons.map { ["code": $0.code.rawValue, "message": $0.message] },
-                "truncated": outcome.truncated,
-                "policy_version": outcome.policyVersion,
-            ]
-            if let redacted = outcome.redactedText { object["redacted_text"] = redacted }
-            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-            print(String(decoding: data, as: UTF8.self))
-        } else {
-            print(outcome.verdict.rawValue.uppercased() + (outcome.truncated ? " (scan truncated)" : ""))
-            for f in outcome.findings {
-                let excerpt = f.start <= f.end && f.end <= bytes.count ? String(decoding: bytes[f.start..<f.end].prefix(80), as: UTF8.self) : ""
-                let layers = f.layers.isEmpty ? "" : " via " + f.layers.joined(separator: "/")
-                print("  \(f.severity.rawValue) \(f.ruleID) [\(f.category)] \(f.start)..<\(f.end)\(layers): \(excerpt.debugDescription)")
-            }
-            for r in outcome.reasons { print("  reason \(r.code.rawValue): \(r.message)") }
-            if let redacted = outcome.redactedText, redact { print(redacted) }
-        }
-        switch outcome.verdict {
-        case .allow: return 0
-        case .escalate: return 2
-        case .block: return 3
-        }
+        return Pramagent_V1_ScanResult(DecisionEngine(snapshot: snapshot).scanText(body, direction: d, redact: redact))
     }
 }

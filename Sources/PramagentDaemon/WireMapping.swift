@@ -44,7 +44,8 @@ extension Pramagent_V1_Reason {
 }
 
 extension Pramagent_V1_ScanResult {
-    init(_ outcome: TextScanOutcome) {
+    /// The wire form of a scan outcome (also used by `pramagentctl scan --policies`).
+    public init(_ outcome: TextScanOutcome) {
         self.init()
         verdict = outcome.verdict.wire
         policyVersion = outcome.policyVersion
