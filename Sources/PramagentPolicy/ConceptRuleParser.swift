@@ -92,19 +92,17 @@ enum ConceptRuleParser {
         var terms = 0
         for item in items {
             let trimmed = item.trimmingCharacters(in: .whitespaces)
+            let found: [ConceptMatch.Phrase]
             if trimmed.hasPrefix("{"), trimmed.hasSuffix("}"), !trimmed.dropFirst().dropLast().contains("{") {
                 let name = String(trimmed.dropFirst().dropLast())
-                guard let lexicon = lexicons[name] else { _ = try expand([trimmed], lexicons: lexicons, at: node); continue }
-                for phrase in try phrases(lexicon, lexicons: lexicons, at: node, depth: depth + 1) where seen.insert(phrase).inserted {
-                    out.append(phrase)
-                    terms += phrase.reduce(0) { $0 + $1.count }
-                }
+                guard let lexicon = lexicons[name] else { throw unknownLexicon(name, lexicons, at: node) }
+                found = try phrases(lexicon, lexicons: lexicons, at: node, depth: depth + 1)
             } else {
-                let phrase = try pieces(of: item, lexicons: lexicons, at: node)
-                if seen.insert(phrase).inserted {
-                    out.append(phrase)
-                    terms += phrase.reduce(0) { $0 + $1.count }
-                }
+                found = [try pieces(of: item, lexicons: lexicons, at: node)]
+            }
+            for phrase in found where seen.insert(phrase).inserted {
+                out.append(phrase)
+                terms += phrase.reduce(0) { $0 + $1.count }
             }
             guard terms <= maxTermsPerSlot else { throw node.issue("policy_invalid", "a slot expands to more than \(maxTermsPerSlot) terms") }
         }
@@ -117,19 +115,15 @@ enum ConceptRuleParser {
         var pieces: [[String]] = []
         var rest = Substring(item)
         while !rest.isEmpty {
-            if let open = rest.firstIndex(of: "{") {
-                let literal = rest[..<open].trimmingCharacters(in: .whitespaces)
-                if literal.contains("}") { throw node.issue("policy_invalid", "term \"\(item)\" has `}` without `{`") }
-                if !literal.isEmpty { pieces.append([literal]) }
-                guard let close = rest[open...].firstIndex(of: "}") else { throw node.issue("policy_invalid", "term \"\(item)\" has `{` without `}`") }
-                pieces.append(try expand([String(rest[open...close])], lexicons: lexicons, at: node))
-                rest = rest[rest.index(after: close)...]
-            } else {
-                let literal = rest.trimmingCharacters(in: .whitespaces)
-                if literal.contains("}") { throw node.issue("policy_invalid", "term \"\(item)\" has `}` without `{`") }
-                if !literal.isEmpty { pieces.append([literal]) }
-                rest = ""
-            }
+            // Literal words up to the next reference, then the reference's terms.
+            let open = rest.firstIndex(of: "{") ?? rest.endIndex
+            let literal = rest[..<open].trimmingCharacters(in: .whitespaces)
+            if literal.contains("}") { throw node.issue("policy_invalid", "term \"\(item)\" has `}` without `{`") }
+            if !literal.isEmpty { pieces.append([literal]) }
+            guard open < rest.endIndex else { break }
+            guard let close = rest[open...].firstIndex(of: "}") else { throw node.issue("policy_invalid", "term \"\(item)\" has `{` without `}`") }
+            pieces.append(try expand([String(rest[open...close])], lexicons: lexicons, at: node))
+            rest = rest[rest.index(after: close)...]
         }
         guard !pieces.isEmpty else { throw node.issue("policy_invalid", "empty term") }
         while pieces.count > 1 {
@@ -161,10 +155,7 @@ enum ConceptRuleParser {
             }
             guard let close = term[open...].firstIndex(of: "}") else { throw node.issue("policy_invalid", "term \"\(term)\" has `{` without `}`") }
             let name = String(term[term.index(after: open)..<close])
-            guard let lexicon = lexicons[name] else {
-                let known = lexicons.keys.sorted().joined(separator: ", ")
-                throw node.issue("policy_invalid", "unknown lexicon {\(name)}" + (known.isEmpty ? "; this file defines none" : "; defined: \(known)"))
-            }
+            guard let lexicon = lexicons[name] else { throw unknownLexicon(name, lexicons, at: node) }
             // Repeated names in one term are fine ("{w} {w}"); a chain this deep is a cycle.
             guard stack.count < 8 else { throw node.issue("policy_invalid", "lexicons nest more than 8 deep (a cycle?): \((stack + [name]).joined(separator: " -> "))") }
             let prefix = term[..<open]
@@ -173,6 +164,11 @@ enum ConceptRuleParser {
         }
         for term in terms { try visit(term, []) }
         return out
+    }
+
+    private static func unknownLexicon(_ name: String, _ lexicons: [String: [String]], at node: YAMLNode) -> PolicyIssue {
+        let known = lexicons.keys.sorted().joined(separator: ", ")
+        return node.issue("policy_invalid", "unknown lexicon {\(name)}" + (known.isEmpty ? "; this file defines none" : "; defined: \(known)"))
     }
 
     private static func isName(_ s: String) -> Bool {

@@ -165,14 +165,11 @@ struct ConceptEvaluator: Sendable {
     static let maxTermBytes = 256
 
     init(rules: [Rule]) throws(RuleCompileError) {
-        var terms: [ConceptTerm] = []
-        var termIndex: [ConceptTerm: Int] = [:]
-        var pieceIndex: [Set<Int>: Int] = [:]
+        var terms = Interner<ConceptTerm>()
+        var pieces = Interner<Set<Int>>()
+        var phrases = Interner<[Int]>()
+        var slots = Interner<[Int]>()
         var piecesOfTerm: [[Int]] = []
-        var phraseIndex: [[Int]: Int] = [:]
-        var phrasePieces: [[Int]] = []
-        var slotIndex: [[Int]: Int] = [:]
-        var slotPhrases: [[Int]] = []
         var compiled: [Compiled] = []
         var ruleOfTerm: [Int] = []
         for (r, rule) in rules.enumerated() {
@@ -182,9 +179,9 @@ struct ConceptEvaluator: Sendable {
             }
             var termNumber = 0
             var slotIDs: [Int] = []
-            for phrases in concept.slots + [concept.unless] {
+            for slot in concept.slots + [concept.unless] {
                 var phraseIDs: [Int] = []
-                for phrase in phrases {
+                for phrase in slot {
                     var pieceIDs: [Int] = []
                     for alternatives in phrase {
                         var ids = Set<Int>()
@@ -194,52 +191,37 @@ struct ConceptEvaluator: Sendable {
                             do throws(ConceptTerm.Invalid) { term = try ConceptTerm.compile(text) } catch {
                                 throw RuleCompileError(ruleID: rule.id, patternIndex: termNumber, message: error.message)
                             }
-                            if let existing = termIndex[term] { ids.insert(existing) } else {
-                                termIndex[term] = terms.count
-                                ids.insert(terms.count)
-                                terms.append(term)
+                            let (id, isNew) = terms.id(term)
+                            if isNew {
                                 piecesOfTerm.append([])
                                 ruleOfTerm.append(r)
                             }
+                            ids.insert(id)
                         }
-                        let piece: Int
-                        if let existing = pieceIndex[ids] { piece = existing } else {
-                            piece = pieceIndex.count
-                            pieceIndex[ids] = piece
-                            for t in ids { piecesOfTerm[t].append(piece) }
-                        }
+                        let (piece, isNew) = pieces.id(ids)
+                        if isNew { for t in ids { piecesOfTerm[t].append(piece) } }
                         pieceIDs.append(piece)
                     }
-                    if let existing = phraseIndex[pieceIDs] { phraseIDs.append(existing) } else {
-                        phraseIndex[pieceIDs] = phrasePieces.count
-                        phraseIDs.append(phrasePieces.count)
-                        phrasePieces.append(pieceIDs)
-                    }
+                    phraseIDs.append(phrases.id(pieceIDs).id)
                 }
-                if let existing = slotIndex[phraseIDs] { slotIDs.append(existing) } else {
-                    slotIndex[phraseIDs] = slotPhrases.count
-                    slotIDs.append(slotPhrases.count)
-                    slotPhrases.append(phraseIDs)
-                }
+                slotIDs.append(slots.id(phraseIDs).id)
             }
             compiled.append(Compiled(rule: r, concept: concept, slots: Array(slotIDs.dropLast()), unless: slotIDs.last!))
         }
-        self.terms = terms
+        self.terms = terms.keys
         self.piecesOfTerm = piecesOfTerm
-        self.phrasePieces = phrasePieces
-        self.slotPhrases = slotPhrases
+        self.phrasePieces = phrases.keys
+        self.slotPhrases = slots.keys
         self.compiled = compiled
         self.ruleOfTerm = ruleOfTerm
-        pieceCount = pieceIndex.count
-        var phrasesOfPiece = [[Int]](repeating: [], count: pieceIndex.count)
-        for (phrase, pieces) in phrasePieces.enumerated() { for piece in Set(pieces) { phrasesOfPiece[piece].append(phrase) } }
-        var slotsOfPhrase = [[Int]](repeating: [], count: phrasePieces.count)
-        for (slot, phrases) in slotPhrases.enumerated() { for phrase in Set(phrases) { slotsOfPhrase[phrase].append(slot) } }
+        var phrasesOfPiece = [[Int]](repeating: [], count: pieces.keys.count)
+        for (phrase, ids) in phrases.keys.enumerated() { for piece in Set(ids) { phrasesOfPiece[piece].append(phrase) } }
+        var slotsOfPhrase = [[Int]](repeating: [], count: phrases.keys.count)
+        for (slot, ids) in slots.keys.enumerated() { for phrase in Set(ids) { slotsOfPhrase[phrase].append(slot) } }
         self.phrasesOfPiece = phrasesOfPiece
         self.slotsOfPhrase = slotsOfPhrase
     }
 
-    private let pieceCount: Int
     /// Phrases that contain each piece, and slots that contain each phrase.
     private let phrasesOfPiece: [[Int]]
     private let slotsOfPhrase: [[Int]]
@@ -262,33 +244,22 @@ struct ConceptEvaluator: Sendable {
         // superset of what matches). Ordinary prose stops here: its common words fill one slot.
         // Bit sets, and only the phrases of pieces that were hit are looked at (no per-scan
         // arrays of arrays: at 1 KiB, allocation and reference counting were most of the cost).
-        var pieceHit = [UInt64](repeating: 0, count: (pieceCount + 63) / 64)
+        var pieceHit = Bits(count: phrasesOfPiece.count)
         var hitPieces: [Int] = []
         for hit in hits {
-            for piece in piecesOfTerm[hit.term] where pieceHit[piece >> 6] & (1 << UInt64(piece & 63)) == 0 {
-                pieceHit[piece >> 6] |= 1 << UInt64(piece & 63)
-                hitPieces.append(piece)
-            }
+            for piece in piecesOfTerm[hit.term] { if pieceHit.insert(piece) { hitPieces.append(piece) } }
         }
-        var phraseChecked = [UInt64](repeating: 0, count: (phrasePieces.count + 63) / 64)
-        var phraseComplete = [UInt64](repeating: 0, count: (phrasePieces.count + 63) / 64)
-        var slotSeen = [UInt64](repeating: 0, count: (slotPhrases.count + 63) / 64)
+        var phraseChecked = Bits(count: phrasePieces.count)
+        var phraseComplete = Bits(count: phrasePieces.count)
+        var slotSeen = Bits(count: slotPhrases.count)
         for piece in hitPieces {
-            for phrase in phrasesOfPiece[piece] where phraseChecked[phrase >> 6] & (1 << UInt64(phrase & 63)) == 0 {
-                phraseChecked[phrase >> 6] |= 1 << UInt64(phrase & 63)
-                var complete = true
-                for p in phrasePieces[phrase] where pieceHit[p >> 6] & (1 << UInt64(p & 63)) == 0 { complete = false; break }
-                guard complete else { continue }
-                phraseComplete[phrase >> 6] |= 1 << UInt64(phrase & 63)
-                for slot in slotsOfPhrase[phrase] { slotSeen[slot >> 6] |= 1 << UInt64(slot & 63) }
+            for phrase in phrasesOfPiece[piece] {
+                guard phraseChecked.insert(phrase), phrasePieces[phrase].allSatisfy({ pieceHit[$0] }) else { continue }
+                _ = phraseComplete.insert(phrase)
+                for slot in slotsOfPhrase[phrase] { _ = slotSeen.insert(slot) }
             }
         }
-        var candidates: [Int] = []
-        for (dense, c) in compiled.enumerated() {
-            var all = true
-            for slot in c.slots where slotSeen[slot >> 6] & (1 << UInt64(slot & 63)) == 0 { all = false; break }
-            if all { candidates.append(dense) }
-        }
+        let candidates = compiled.indices.filter { compiled[$0].slots.allSatisfy { slotSeen[$0] } }
         guard !candidates.isEmpty else { return [] }
         // Occurrences with their starts, in text order, numbered by word and sentence, filed by piece.
         var located: [(term: Int, start: Int, end: Int)] = []
@@ -323,7 +294,7 @@ struct ConceptEvaluator: Sendable {
         func occurrences(ofSlot slot: Int) -> [Occurrence] {
             if let cached = slotCache[slot] { return cached }
             var all: [Occurrence] = []
-            for phrase in slotPhrases[slot] where phraseComplete[phrase >> 6] & (1 << UInt64(phrase & 63)) != 0 {
+            for phrase in slotPhrases[slot] where phraseComplete[phrase] {
                 let pieces = phrasePieces[phrase]
                 if pieces.count == 1 {
                     all += byPiece[pieces[0]] ?? []
@@ -464,5 +435,36 @@ struct ConceptEvaluator: Sendable {
             }
         }
         for head in pieces[0] { extend(head, 1) }
+    }
+}
+
+/// Ids for distinct keys, in first-seen order.
+private struct Interner<Key: Hashable> {
+    private(set) var keys: [Key] = []
+    private var ids: [Key: Int] = [:]
+
+    /// The key's id, and whether it was seen for the first time.
+    mutating func id(_ key: Key) -> (id: Int, isNew: Bool) {
+        if let id = ids[key] { return (id, false) }
+        ids[key] = keys.count
+        keys.append(key)
+        return (keys.count - 1, true)
+    }
+}
+
+/// A fixed-size set of small integers (per scan: no array of arrays to allocate and release).
+private struct Bits {
+    private var words: [UInt64]
+
+    init(count: Int) { words = [UInt64](repeating: 0, count: (count + 63) / 64) }
+
+    subscript(i: Int) -> Bool { words[i >> 6] & (1 << UInt64(i & 63)) != 0 }
+
+    /// Adds `i`; true when it was not there yet.
+    mutating func insert(_ i: Int) -> Bool {
+        let bit: UInt64 = 1 << UInt64(i & 63)
+        guard words[i >> 6] & bit == 0 else { return false }
+        words[i >> 6] |= bit
+        return true
     }
 }
