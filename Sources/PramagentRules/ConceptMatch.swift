@@ -73,8 +73,9 @@ struct ConceptTerm: Sendable, Hashable {
     var words: Int
 
     /// Vectorscan pattern, matched on the view with a space added at both ends: the term between
-    /// spaces, so only whole words hit (`\b` instead made compiling 60 times slower). Boundaries
-    /// are checked again on the hits (see `start`).
+    /// spaces, so only whole words hit (`\b` instead made compiling 60 times slower); a stem
+    /// only after its space, so that every term is a plain literal (a class after each stem, as
+    /// first written, made the stems an automaton). Boundaries are checked on the hits (`span`).
     var pattern: String {
         var p = ""
         for byte in literal {
@@ -83,7 +84,7 @@ struct ConceptTerm: Sendable, Hashable {
             default: p += "\\x" + (byte < 16 ? "0" : "") + String(byte, radix: 16)
             }
         }
-        return " " + p + (stem ? "[a-z0-9]* " : " ")
+        return " " + p + (stem ? "" : " ")
     }
 
     struct Invalid: Error { var message: String }
@@ -109,27 +110,21 @@ struct ConceptTerm: Sendable, Hashable {
         return ConceptTerm(literal: literal, stem: stem, words: literal.count { $0 == 0x20 } + 1)
     }
 
-    /// Where this term starts when a match of its pattern ends at `end`, or nil when that match
-    /// is not the whole words of the term (inside another word, or a stem cut short).
-    func start(endingAt end: Int, in b: UnsafeBufferPointer<UInt8>) -> Int? {
-        guard end == b.count || b[end] == 0x20 else { return nil }
-        var start: Int
-        if stem {
-            // The last word runs back to the previous space; the literal's last word begins it.
-            var q = end
-            let floor = max(0, end - ConceptEvaluator.maxTermBytes)
-            while q > floor && b[q - 1] != 0x20 { q -= 1 }
-            guard q == 0 || b[q - 1] == 0x20 else { return nil }
-            let lastWordLength = literal.count - ((literal.lastIndex(of: 0x20)).map { $0 + 1 } ?? 0)
-            start = q - (literal.count - lastWordLength)
-            guard start >= 0, end - q >= lastWordLength else { return nil }
-        } else {
-            start = end - literal.count
-            guard start >= 0 else { return nil }
-        }
-        guard start == 0 || b[start - 1] == 0x20 else { return nil }
+    /// The span of the term's words when a match of its pattern ends at `hitEnd` (an offset into
+    /// the padded view the terms are matched on), or nil when it is not whole words. A stem's
+    /// pattern ends with its literal, so the word it begins runs on to the next space.
+    func span(hitEnd: Int, in b: UnsafeBufferPointer<UInt8>) -> (start: Int, end: Int)? {
+        var end = stem ? hitEnd : hitEnd - 1
+        let start = end - literal.count
+        guard start >= 0, end <= b.count, start == 0 || b[start - 1] == 0x20 else { return nil }
         for k in 0..<literal.count where b[start + k] != literal[k] { return nil }
-        return start
+        if stem {
+            let limit = min(b.count, end + ConceptEvaluator.maxTermBytes)
+            while end < limit && b[end] != 0x20 { end += 1 }
+        } else {
+            guard end == b.count || b[end] == 0x20 else { return nil }
+        }
+        return (start, end)
     }
 }
 
@@ -220,7 +215,15 @@ struct ConceptEvaluator: Sendable {
         for (slot, ids) in slots.keys.enumerated() { for phrase in Set(ids) { slotsOfPhrase[phrase].append(slot) } }
         self.phrasesOfPiece = phrasesOfPiece
         self.slotsOfPhrase = slotsOfPhrase
+        var compiledOfSlot = [[Int]](repeating: [], count: slots.keys.count)
+        for (dense, c) in compiled.enumerated() { for slot in Set(c.slots) { compiledOfSlot[slot].append(dense) } }
+        self.compiledOfSlot = compiledOfSlot
+        self.distinctSlotCount = compiled.map { Set($0.slots).count }
     }
+
+    /// The rules (indices into `compiled`) that have each slot, and how many distinct slots each has.
+    private let compiledOfSlot: [[Int]]
+    private let distinctSlotCount: [Int]
 
     /// Phrases that contain each piece, and slots that contain each phrase.
     private let phrasesOfPiece: [[Int]]
@@ -236,7 +239,8 @@ struct ConceptEvaluator: Sendable {
         var sentence: Int
     }
 
-    /// Concept matches `(rule, from, to)` (byte offsets into `bytes`) from term hits `(term, end)`;
+    /// Concept matches `(rule, from, to)` (byte offsets into `bytes`, the padded view the terms
+    /// were matched on) from term hits `(term, end)`;
     /// `sentenceBreaks` are the ascending offsets where sentences begin (see `FastViews.proseWithSentences`).
     func matches(_ hits: [(term: Int, end: Int)], in bytes: [UInt8], sentenceBreaks: [Int] = []) -> [(rule: Int, from: Int, to: Int)] {
         guard !hits.isEmpty else { return [] }
@@ -252,21 +256,40 @@ struct ConceptEvaluator: Sendable {
         var phraseChecked = Bits(count: phrasePieces.count)
         var phraseComplete = Bits(count: phrasePieces.count)
         var slotSeen = Bits(count: slotPhrases.count)
+        var seenSlots: [Int] = []
         for piece in hitPieces {
             for phrase in phrasesOfPiece[piece] {
                 guard phraseChecked.insert(phrase), phrasePieces[phrase].allSatisfy({ pieceHit[$0] }) else { continue }
                 _ = phraseComplete.insert(phrase)
-                for slot in slotsOfPhrase[phrase] { _ = slotSeen.insert(slot) }
+                for slot in slotsOfPhrase[phrase] where slotSeen.insert(slot) { seenSlots.append(slot) }
             }
         }
-        let candidates = compiled.indices.filter { compiled[$0].slots.allSatisfy { slotSeen[$0] } }
+        // Rules whose slots were all seen, counted from the slots seen (not a walk over every rule).
+        var candidates: [Int] = []
+        var seenCount = [UInt8](repeating: 0, count: compiled.count)
+        for slot in seenSlots {
+            for dense in compiledOfSlot[slot] {
+                seenCount[dense] &+= 1
+                if Int(seenCount[dense]) == distinctSlotCount[dense] { candidates.append(dense) }
+            }
+        }
         guard !candidates.isEmpty else { return [] }
+        candidates.sort()
+        // Only the pieces those rules can use are filed (most hits are of other rules' terms).
+        var needed = Bits(count: phrasesOfPiece.count)
+        for dense in candidates {
+            for slot in compiled[dense].slots + [compiled[dense].unless] {
+                for phrase in slotPhrases[slot] where phraseComplete[phrase] {
+                    for piece in phrasePieces[phrase] { _ = needed.insert(piece) }
+                }
+            }
+        }
         // Occurrences with their starts, in text order, numbered by word and sentence, filed by piece.
         var located: [(term: Int, start: Int, end: Int)] = []
         located.reserveCapacity(hits.count)
         bytes.withUnsafeBufferPointer { b in
-            for hit in hits {
-                if let start = terms[hit.term].start(endingAt: hit.end, in: b) { located.append((hit.term, start, hit.end)) }
+            for hit in hits where piecesOfTerm[hit.term].contains(where: { needed[$0] }) {
+                if let span = terms[hit.term].span(hitEnd: hit.end, in: b) { located.append((hit.term, span.start, span.end)) }
             }
         }
         located.sort { ($0.start, $0.end, $0.term) < ($1.start, $1.end, $1.term) }
@@ -280,13 +303,13 @@ struct ConceptEvaluator: Sendable {
                 if let p = previous, p == o { continue }
                 previous = o
                 if o.start > cursor {
-                    word += Self.spaces(in: UnsafeBufferPointer(rebasing: b[cursor..<o.start]))
+                    word += Self.spaceRuns(in: UnsafeBufferPointer(rebasing: b[cursor..<o.start]), afterSpace: cursor > 0 && b[cursor - 1] == 0x20)
                     cursor = o.start
                 }
                 while sentence < sentenceBreaks.count && sentenceBreaks[sentence] < o.start { sentence += 1 }
                 let occurrence = Occurrence(start: o.start, end: o.end, firstWord: word, lastWord: word + terms[o.term].words - 1,
                                             sentence: sentence)
-                for piece in piecesOfTerm[o.term] { byPiece[piece, default: []].append(occurrence) }
+                for piece in piecesOfTerm[o.term] where needed[piece] { byPiece[piece, default: []].append(occurrence) }
             }
         }
         // Slot occurrences in text order, each computed once per scan.
@@ -388,23 +411,34 @@ struct ConceptEvaluator: Sendable {
         return out
     }
 
-    /// Spaces in `b`, eight bytes at a time (word numbers between term occurrences).
-    static func spaces(in b: UnsafeBufferPointer<UInt8>) -> Int {
+    /// Runs of spaces in `b` (word numbers between term occurrences: in the view the terms are
+    /// matched on every non-ASCII byte reads as a space, so one word boundary may be several
+    /// spaces), eight bytes at a time. `afterSpace`: the byte before `b` is a space.
+    static func spaceRuns(in b: UnsafeBufferPointer<UInt8>, afterSpace: Bool) -> Int {
         guard let base = b.baseAddress else { return 0 }
         var count = 0
         var i = 0
         let n = b.count
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
+        var carry: UInt64 = afterSpace ? 0x80 : 0
         while i + 8 <= n {
             let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
-            // Bytes equal to 0x20 become 0x00; find zero bytes exactly (no false positives).
+            // Bytes equal to 0x20 become 0x00; flag zero bytes exactly (no false positives), then
+            // keep the flags whose previous byte (little-endian: the next lower one) is no space.
             let x = word ^ (0x20 &* ones)
-            let zero = ~(((x & ~highs) &+ ~highs) | x | ~highs)
-            count += zero.nonzeroBitCount
+            let spaces = ~(((x & ~highs) &+ ~highs) | x | ~highs)
+            count += (spaces & ~((spaces << 8) | carry)).nonzeroBitCount
+            carry = spaces >> 56
             i += 8
         }
-        while i < n { if base[i] == 0x20 { count += 1 }; i += 1 }
+        var previousIsSpace = carry != 0
+        while i < n {
+            let isSpace = base[i] == 0x20
+            if isSpace && !previousIsSpace { count += 1 }
+            previousIsSpace = isSpace
+            i += 1
+        }
         return count
     }
 

@@ -293,12 +293,13 @@ public final class RuleEngine: Sendable {
     private func conceptMatches(_ bytes: [UInt8], _ sentenceBreaks: [Int], _ scratch: OpaquePointer,
                                 _ truncated: inout Bool) -> [(rule: Int, from: Int, to: Int)] {
         guard let conceptTerms, !bytes.isEmpty else { return [] }
-        // Terms are written between spaces (whole words only); pad the view so the first and
-        // last words have theirs. A hit ending at `to` in the padded copy ends at `to - 2` here.
+        // Terms are written between spaces (whole words only): the view is padded with a space at
+        // either end, and every non-ASCII byte reads as a space, so a term glued to an emoji or
+        // to a letter of another script ("😀ignore") is still a word, as `\b` sees it.
         let padded = [UInt8](unsafeUninitializedCapacity: bytes.count + 2) { out, count in
             out[0] = 0x20
             bytes.withUnsafeBufferPointer { src in
-                if let base = src.baseAddress { (out.baseAddress! + 1).update(from: base, count: src.count) }
+                for k in 0..<src.count { out[k + 1] = src[k] < 0x80 ? src[k] : 0x20 }
             }
             out[bytes.count + 1] = 0x20
             count = bytes.count + 2
@@ -307,7 +308,9 @@ public final class RuleEngine: Sendable {
         conceptTerms.scan(padded, scratch: scratch, into: collector)
         if collector.truncated { truncated = true }
         guard !collector.hits.isEmpty else { return [] }
-        return concepts.matches(collector.hits.map { (Int($0.id), $0.to - 2) }, in: bytes, sentenceBreaks: sentenceBreaks)
+        // Offsets in the padded copy are one more than in `bytes`.
+        return concepts.matches(collector.hits.map { (Int($0.id), $0.to) }, in: padded, sentenceBreaks: sentenceBreaks.map { $0 + 1 })
+            .map { ($0.rule, $0.from - 1, $0.to - 1) }
     }
 
     /// Finds where each match starts (the database reports only ends). A match that ends right
