@@ -16,11 +16,12 @@ final class VectorscanDatabase: @unchecked Sendable {
         var flagList = flags
         var db: OpaquePointer?
         var error: UnsafeMutablePointer<hs_compile_error_t>?
+        var platform = VectorscanRuntime.choice.platform
         let rc = expressions.withUnsafeMutableBufferPointer { e in
             flagList.withUnsafeMutableBufferPointer { f in
                 ids.withUnsafeMutableBufferPointer { i in
                     hs_compile_multi(e.baseAddress, f.baseAddress, i.baseAddress, UInt32(patterns.count),
-                                     UInt32(HS_MODE_BLOCK), nil, &db, &error)
+                                     UInt32(HS_MODE_BLOCK), &platform, &db, &error)
                 }
             }
         }
@@ -32,6 +33,9 @@ final class VectorscanDatabase: @unchecked Sendable {
         }
         database = db
     }
+
+    /// Takes ownership of a compiled database.
+    init(owning db: OpaquePointer) { database = db }
 
     /// Restores a database written by `serialized()` (nil when it does not fit this CPU or library).
     init?(serialized bytes: [UInt8]) {
@@ -58,7 +62,8 @@ final class VectorscanDatabase: @unchecked Sendable {
     static func compileError(_ pattern: String, flags: UInt32) -> String? {
         var db: OpaquePointer?
         var error: UnsafeMutablePointer<hs_compile_error_t>?
-        let rc = hs_compile(pattern, flags, UInt32(HS_MODE_BLOCK), nil, &db, &error)
+        var platform = VectorscanRuntime.choice.platform
+        let rc = hs_compile(pattern, flags, UInt32(HS_MODE_BLOCK), &platform, &db, &error)
         if let db { hs_free_database(db) }
         guard rc == HS_SUCCESS else {
             let message = error.map { String(cString: $0.pointee.message) } ?? "compile failed (\(rc))"
@@ -132,18 +137,21 @@ final class ScratchPool: @unchecked Sendable {
 extension VectorscanDatabase {
     /// Scans `bytes`, appending (pattern id, from, to) to `collector`. Linear in `bytes.count`.
     func scan(_ bytes: [UInt8], scratch: OpaquePointer, into collector: MatchCollector) {
-        guard !bytes.isEmpty else { return }
+        bytes.withUnsafeBufferPointer { scan($0, scratch: scratch, into: collector) }
+    }
+
+    /// Scans the bytes at `b` (with the routine `VectorscanRuntime` chose).
+    func scan(_ b: UnsafeBufferPointer<UInt8>, scratch: OpaquePointer, into collector: MatchCollector) {
+        guard !b.isEmpty else { return }
         let onMatch: match_event_handler = { id, from, to, _, context in
             let c = Unmanaged<MatchCollector>.fromOpaque(context!).takeUnretainedValue()
             if c.hits.count >= c.limit { c.truncated = true; return 1 }
             c.hits.append((id, Int(from), Int(to)))
             return 0
         }
-        bytes.withUnsafeBufferPointer { b in
-            b.withMemoryRebound(to: CChar.self) { c in
-                _ = hs_scan(database, c.baseAddress, UInt32(c.count), 0, scratch, onMatch,
-                            Unmanaged.passUnretained(collector).toOpaque())
-            }
+        b.withMemoryRebound(to: CChar.self) { c in
+            _ = VectorscanRuntime.choice.scan(database, c.baseAddress, UInt32(c.count), 0, scratch, onMatch,
+                                              Unmanaged.passUnretained(collector).toOpaque())
         }
     }
 }
