@@ -38,11 +38,11 @@ import Testing
         // Alphabets dense in the gates' characters, so that near misses are common.
         let alphabets: [[UInt8]] = [Array("0123456789 -.()+".utf8), Array("0123456789abcdefABCDEF:x\\%, ".utf8),
                                     Array("aZ09+/_-=Qq. ".utf8), Array("de0123456789 @.".utf8)]
-        var rng = SplitMix(seed: 7)
+        var rng = PIIQualityTests.Rng(state: 7)
         for alphabet in alphabets {
             for _ in 0..<3_000 {
-                let length = Int(rng.next() % 24)
-                let bytes = (0..<length).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }
+                let length = rng.int(0...23)
+                let bytes = (0..<length).map { _ in rng.pick(alphabet) }
                 let want = try Self.reference(bytes)
                 let got = try Self.opened(bytes)
                 #expect(got.isSuperset(of: want), "\(String(decoding: bytes, as: UTF8.self)): patterns \(want.rawValue), shapes \(got.rawValue)")
@@ -54,18 +54,5 @@ import Testing
     @Test func ordinaryProseOpensFewGates() throws {
         let prose = Array("The meeting moved to Thursday. Please bring the slides and the budget for next quarter.".utf8)
         #expect(try Self.opened(prose).isEmpty)
-    }
-}
-
-/// A small deterministic generator (SplitMix64) for reproducible random inputs.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
