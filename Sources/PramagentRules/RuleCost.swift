@@ -42,18 +42,7 @@ extension RuleEngine {
         }
         var views: [RuleCostProfile.Entry] = []
         let (gateMicros, gateHits) = try time(Gates.database, texts[.raw]!)
-        var shapeSamples: [Double] = []
-        for _ in 0..<max(1, runs) {
-            let t0 = DispatchTime.now().uptimeNanoseconds
-            let opened = Gates.shapes(texts[.raw]!)
-            shapeSamples.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1000)
-            withExtendedLifetime(opened) {}
-        }
-        let shapeMicros = shapeSamples.sorted()[shapeSamples.count / 2]
-        views.append(.init(name: "gates", view: "raw", micros: gateMicros + shapeMicros, matches: gateHits))
-        views.append(.init(name: "(shapes)", view: "raw", micros: shapeMicros, matches: 0))
-        let (referenceMicros, referenceHits) = try time(Gates.referenceDatabase, texts[.raw]!)
-        views.append(.init(name: "gates-vs", view: "raw", micros: referenceMicros, matches: referenceHits))
+        views.append(.init(name: "gates", view: "raw", micros: gateMicros, matches: gateHits))
         for view in RuleView.allCases {
             guard let db = database(view) else { continue }
             let (micros, hits) = try time(db, texts[view]!)
