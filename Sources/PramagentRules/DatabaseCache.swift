@@ -27,7 +27,7 @@ public enum DatabaseCache {
     static func key(patterns: [String], flags: [UInt32]) -> String {
         var bytes = Array(String(cString: hs_version()).utf8) + [0]
         let platform = VectorscanRuntime.choice.platform
-        bytes += Array("\(platform.tune)/\(platform.cpu_features)/\(VectorscanRuntime.choice.name)".utf8) + [0]
+        bytes += Array("\(platform.tune)/\(platform.cpu_features)".utf8) + [0]
         for (p, f) in zip(patterns, flags) { bytes += Array(p.utf8) + [0] + Array(String(f).utf8) + [0] }
         return SHA256.hash(bytes).hexString
     }

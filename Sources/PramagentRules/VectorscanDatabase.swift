@@ -34,9 +34,6 @@ final class VectorscanDatabase: @unchecked Sendable {
         database = db
     }
 
-    /// Takes ownership of a compiled database.
-    init(owning db: OpaquePointer) { database = db }
-
     /// Restores a database written by `serialized()` (nil when it does not fit this CPU or library).
     init?(serialized bytes: [UInt8]) {
         var db: OpaquePointer?
