@@ -15,7 +15,9 @@ struct BenchScanCommand: AsyncParsableCommand {
         Texts are built from the bundled benign corpus (redteam/benign.jsonl) in order, cut to \
         size; python3 Benchmarks/python/bench_pramagent_rules_py.py builds the same texts for \
         Python pramagent's rules. With --socket it also measures ScanText of 1 KiB through the \
-        daemon and a Health request on the same connection (the round trip without a scan).
+        daemon and a Health request on the same connection (the round trip without a scan). \
+        --texts builds the texts from another JSON-lines corpus instead (for example prose this \
+        project did not write: scripts/debian-docs-benign-corpus), in its order.
         """)
 
     @Option(help: "Policy directory whose scanning section is measured.") var policies = "policies"
@@ -26,12 +28,16 @@ struct BenchScanCommand: AsyncParsableCommand {
     @Option(name: .customLong("profile"), help: "Instead of timing whole scans: time each view's database and the gate pass on a text of this many KiB, and every rule compiled alone; print the slowest rules (N of them, see --top).")
     var profileKiB: Int?
     @Option(help: "Rules listed by --profile.") var top = 25
+    @Option(help: "Build the texts from this JSON-lines corpus ({\"text\": ...} per line) instead of the bundled benign one.")
+    var texts: String?
     @Option(help: "With --profile: also time the prose database without its N slowest rules, alternating with the full one (what re-expressing them could save).")
     var dropTop: Int?
 
-    static func prose(bytes: Int) -> String {
-        // The first 137 benign texts: the ordinary-prose set the recorded figures were measured on.
-        let lines = Array(RedTeamCorpus.bundledBenign.filter { $0.scope == "text" }.map(\.text).prefix(137))
+    /// The first 137 bundled benign texts: the set the recorded figures were measured on.
+    static let bundledLines = Array(RedTeamCorpus.bundledBenign.filter { $0.scope == "text" }.map(\.text).prefix(137))
+
+    /// `bytes` of text: the lines in order, joined by spaces and repeated as needed, cut to size.
+    static func prose(bytes: Int, from lines: [String] = bundledLines) -> String {
         var out = ""
         var i = 0
         while out.utf8.count < bytes { out += lines[i % lines.count] + " "; i += 1 }
@@ -53,6 +59,19 @@ struct BenchScanCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        var lines = BenchScanCommand.bundledLines
+        if let texts {
+            guard let body = try? String(contentsOfFile: texts, encoding: .utf8) else {
+                printError("error: cannot read \(texts)")
+                throw ExitCode(1)
+            }
+            lines = try RedTeamCorpus.parse(body, source: texts).filter { $0.scope == "text" }.map(\.text)
+            guard !lines.isEmpty else {
+                printError("error: \(texts) has no texts")
+                throw ExitCode(1)
+            }
+        }
+        func prose(bytes: Int) -> String { BenchScanCommand.prose(bytes: bytes, from: lines) }
         let snapshot: PolicySnapshot
         let t0 = nowNanos()
         do { snapshot = try PolicyLoader().load(directory: policies) } catch {
@@ -65,7 +84,7 @@ struct BenchScanCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         if let profileKiB {
-            let profile = try scanning.text.costProfile(of: Array(BenchScanCommand.prose(bytes: profileKiB << 10).utf8), runs: 21, perRule: true)
+            let profile = try scanning.text.costProfile(of: Array(prose(bytes: profileKiB << 10).utf8), runs: 21, perRule: true)
             print("databases on \(profileKiB) KiB (median of 21 scans):")
             for e in profile.views { print(String(format: "  %-8@ %9.1f us  %6d matches", e.name as NSString, e.micros, e.matches)) }
             let whole = profile.rules.filter { !$0.name.contains("#") && !$0.name.hasPrefix("gate ") }
@@ -78,7 +97,7 @@ struct BenchScanCommand: AsyncParsableCommand {
                 guard dropTop >= 0 else { throw ValidationError("--drop-top must be 0 or more") }
                 let ids = scanning.text.rules.filter { $0.view == .prose && $0.concept == nil }.map(\.id)
                 let slowest = Array(whole.filter { e in e.view == "prose" && ids.contains(e.name) }.prefix(dropTop).map(\.name))
-                let text = Array(BenchScanCommand.prose(bytes: profileKiB << 10).utf8)
+                let text = Array(prose(bytes: profileKiB << 10).utf8)
                 let (full, reduced, patterns) = try scanning.text.proseWithout(Set(slowest), on: text)
                 print(String(format: "prose database without its %d slowest rules (%d patterns left), alternated: %.1f -> %.1f us (%.2f)",
                              slowest.count, patterns, full, reduced, full > 0 ? reduced / full : 0))
@@ -87,7 +106,7 @@ struct BenchScanCommand: AsyncParsableCommand {
             return
         }
         for size in sizes.map({ $0 << 10 }) {
-            let bytes = Array(BenchScanCommand.prose(bytes: size).utf8)
+            let bytes = Array(prose(bytes: size).utf8)
             let findings = scanning.text.scan(bytes).findings.count
             var samples: [UInt64] = []
             let end = nowNanos() + UInt64(seconds * 1e9)
@@ -103,7 +122,7 @@ struct BenchScanCommand: AsyncParsableCommand {
         }
         guard let socket else { return }
         let connection = try await PramagentConnection.connect(path: socket)
-        let text = BenchScanCommand.prose(bytes: 1 << 10)
+        let text = prose(bytes: 1 << 10)
         for (name, body) in [("Health round trip", { () async throws in _ = try await connection.health() }),
                              ("ScanText 1 KiB round trip", { () async throws in _ = try await connection.scanText(text, direction: .input) })] {
             var samples: [UInt64] = []

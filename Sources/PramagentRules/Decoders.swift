@@ -20,7 +20,7 @@ enum Decoders {
     /// Only the layers whose gate is open (see `Gates`).
     static func segments(in text: [UInt8], budget: inout Int, gates: Gates) -> [Segment] {
         var out: [Segment] = []
-        if gates.contains(.base64) { scanRuns(text, isMember: isBase64Byte) { run in
+        if gates.contains(.base64) { scanRuns(text, of: base64Run) { run in
             // Padding only at the end: "key=value" is not one run.
             var end = run.upperBound
             while end < text.count && end - run.upperBound < 2 && text[end] == 0x3D { end += 1 }
@@ -29,13 +29,13 @@ enum Decoders {
             budget -= decoded.count
             out.append(Segment(range: range, layer: "base64", decoded: decoded))
         } }
-        if gates.contains(.hex) { scanRuns(text, isMember: isHexRunByte) { range in
+        if gates.contains(.hex) { scanRuns(text, of: hexRun) { range in
             guard range.count >= minHex, budget > 0, let decoded = hex(text[range]), isReadable(decoded) else { return }
             budget -= decoded.count
             out.append(Segment(range: range, layer: "hex", decoded: decoded))
         } }
         guard gates.contains(.url) else { return out }
-        scanRuns(text, isMember: { $0 > 0x20 && $0 < 0x7F }) { range in
+        scanRuns(text, of: urlToken) { range in
             guard budget > 0, text[range].contains(0x25), let decoded = percentDecoded(text[range]), isReadable(decoded) else { return }
             budget -= decoded.count
             out.append(Segment(range: range, layer: "url", decoded: decoded))
@@ -43,16 +43,30 @@ enum Decoders {
         return out
     }
 
-    /// Calls `body` with every maximal run of member bytes.
-    static func scanRuns(_ text: [UInt8], isMember: (UInt8) -> Bool, _ body: (Range<Int>) -> Void) {
-        var i = 0
-        let n = text.count
-        while i < n {
-            guard isMember(text[i]) else { i += 1; continue }
-            var j = i + 1
-            while j < n && isMember(text[j]) { j += 1 }
-            body(i..<j)
-            i = j
+    /// Byte classes of the runs looked for (bits of `runClasses`).
+    static let base64Run: UInt8 = 1, hexRun: UInt8 = 2, urlToken: UInt8 = 4, hexOrColon: UInt8 = 8
+
+    static let runClasses: [UInt8] = (0..<256).map { b in
+        let v = UInt8(b)
+        return (isBase64Byte(v) ? base64Run : 0) | (isHexRunByte(v) ? hexRun : 0) | (v > 0x20 && v < 0x7F ? urlToken : 0)
+            | (hexValue(v) != nil || v == 0x3A ? hexOrColon : 0)
+    }
+
+    /// Calls `body` with every maximal run of bytes of class `kind` (a table lookup per byte: a
+    /// predicate closure here was not inlined and cost a call per byte).
+    static func scanRuns(_ text: [UInt8], of kind: UInt8, _ body: (Range<Int>) -> Void) {
+        text.withUnsafeBufferPointer { src in
+            runClasses.withUnsafeBufferPointer { cls in
+                var i = 0
+                let n = src.count
+                while i < n {
+                    guard cls[Int(src[i])] & kind != 0 else { i += 1; continue }
+                    var j = i + 1
+                    while j < n && cls[Int(src[j])] & kind != 0 { j += 1 }
+                    body(i..<j)
+                    i = j
+                }
+            }
         }
     }
 

@@ -20,27 +20,36 @@ enum FastViews {
         return t
     }()
 
+    /// Plain-view byte of an ASCII byte: whitespace reads as a space, A-Z as a-z.
+    static let plainTable: [UInt8] = (0..<256).map { b in
+        let v = UInt8(b)
+        if classes[b] & 8 != 0 { return 0x20 }
+        return v >= 0x41 && v <= 0x5A ? v | 0x20 : v
+    }
+
     /// Plain view of an all-ASCII text; nil when the text has non-ASCII bytes (use the full path).
+    /// Branch-free: every byte is written, and the output advances unless it is a space after a
+    /// space (whitespace at word breaks is unpredictable, and mispredicted branches were most of
+    /// this pass's time).
     static func plain(_ text: [UInt8]) -> [UInt8]? {
         text.withUnsafeBufferPointer { src -> [UInt8]? in
             let n = src.count
-            var ascii = true
-            for b in src where b >= 0x80 { ascii = false; break }
-            guard ascii else { return nil }
-            return classes.withUnsafeBufferPointer { cls in
+            var high: UInt8 = 0
+            for b in src { high |= b }
+            guard high < 0x80 else { return nil }
+            return plainTable.withUnsafeBufferPointer { table in
                 [UInt8](unsafeUninitializedCapacity: n) { out, count in
+                    guard let base = out.baseAddress else { count = 0; return }
                     var o = 0
-                    var lastWasSpace = true
+                    var lastWasSpace = 1 // a leading space is dropped
                     for b in src {
-                        if cls[Int(b)] & 8 != 0 {
-                            if !lastWasSpace { out[o] = 0x20; o += 1; lastWasSpace = true }
-                        } else {
-                            out[o] = b >= 0x41 && b <= 0x5A ? b | 0x20 : b
-                            o += 1
-                            lastWasSpace = false
-                        }
+                        let v = table[Int(b)]
+                        let isSpace = v == 0x20 ? 1 : 0
+                        base[o] = v
+                        o += 1 &- (isSpace & lastWasSpace)
+                        lastWasSpace = isSpace
                     }
-                    if o > 0 && out[o - 1] == 0x20 { o -= 1 }
+                    if o > 0 && base[o - 1] == 0x20 { o -= 1 }
                     count = o
                 }
             }
@@ -66,6 +75,10 @@ enum FastViews {
     /// Empty when spaced letters were joined (offsets move; every text is then one sentence).
     static func proseWithSentences(_ plain: [UInt8]) -> (bytes: [UInt8], sentenceBreaks: [Int]) {
         var breaks: [Int] = []
+        // One-letter words in a row so far: three or more are joined (`joinSpacedLetters`), which
+        // then runs; ordinary prose hardly ever has three, so counting here spares it a pass.
+        var singles = 0
+        var spacedLetters = false
         let words = plain.withUnsafeBufferPointer { src in
             classes.withUnsafeBufferPointer { cls in
                 leetTable.withUnsafeBufferPointer { leet in
@@ -96,12 +109,15 @@ enum FastViews {
                             }
                             let convert = hasLetter || hasSymbol || wordEnd - i <= 2
                             if wordEnd > i {
+                                let first = o
                                 for k in i..<wordEnd {
                                     var b = src[k]
                                     if convert, cls[Int(b)] & 1 == 0, leet[Int(b)] != 0 { b = leet[Int(b)] }
                                     out[o] = b
                                     o += 1
                                 }
+                                singles = o - first == 1 && TextNormalizer.isLetter(out[first]) ? singles + 1 : 0
+                                if singles >= 3 { spacedLetters = true }
                                 lastWasSpace = false
                             }
                             if wordEnd < end {
@@ -118,6 +134,7 @@ enum FastViews {
                 }
             }
         }
+        guard spacedLetters else { return (words, breaks) }
         let joined = TextNormalizer.joinSpacedLetters(NormalizedText(untracked: words)).bytes
         return (joined, joined.count == words.count ? breaks : [])
     }

@@ -341,7 +341,7 @@ public enum PIIDetectors {
             }
             i += 1
         }
-        Decoders.scanRuns(t, isMember: { Decoders.hexValue($0) != nil || $0 == 0x3A }) { run in
+        Decoders.scanRuns(t, of: Decoders.hexOrColon) { run in
             let s = run.lowerBound, e = run.upperBound
             guard run.count >= 3, run.count <= 45, s == 0 || !(isAlnum(t[s - 1]) || t[s - 1] == 0x2E),
                   e == n || !isAlnum(t[e]) else { return }

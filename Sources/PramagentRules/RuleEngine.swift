@@ -156,7 +156,7 @@ public final class RuleEngine: Sendable {
         }
         let databases = [prose, plain, raw].compactMap { $0?.database } + [conceptTerms].compactMap { $0 }
         hasRules = !databases.isEmpty
-        do { scratch = try ScratchPool(databases: databases + [Gates.database]) } catch {
+        do { scratch = try ScratchPool(databases: databases + Gates.databases) } catch {
             throw RuleCompileError(ruleID: "", patternIndex: 0, message: error.message)
         }
     }
