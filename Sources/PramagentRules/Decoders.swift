@@ -20,12 +20,12 @@ enum Decoders {
     /// Only the layers whose gate is open (see `Gates`).
     static func segments(in text: [UInt8], budget: inout Int, gates: Gates) -> [Segment] {
         var out: [Segment] = []
-        if gates.contains(.base64) { scanRuns(text, of: base64Run) { run in
+        if gates.contains(.base64) { for run in base64Candidates(text) {
             // Padding only at the end: "key=value" is not one run.
             var end = run.upperBound
             while end < text.count && end - run.upperBound < 2 && text[end] == 0x3D { end += 1 }
             let range = run.lowerBound..<end
-            guard run.count >= minBase64, budget > 0, looksEncoded(text[run]), let decoded = base64(text[range]), isReadable(decoded) else { return }
+            guard budget > 0, let decoded = base64(text[range]), isReadable(decoded) else { continue }
             budget -= decoded.count
             out.append(Segment(range: range, layer: "base64", decoded: decoded))
         } }
@@ -45,6 +45,46 @@ enum Decoders {
 
     /// Byte classes of the runs looked for (bits of `runClasses`).
     static let base64Run: UInt8 = 1, hexRun: UInt8 = 2, urlToken: UInt8 = 4, hexOrColon: UInt8 = 8
+
+    /// Bits of `base64Classes`: member of a base64 run, `+` or `/`, upper-case letter or digit,
+    /// digit, letter or digit.
+    static let b64Member: UInt8 = 1, b64Sign: UInt8 = 2, b64UpperOrDigit: UInt8 = 4, b64Digit: UInt8 = 8, b64Alnum: UInt8 = 16
+
+    static let base64Classes: [UInt8] = (0..<256).map { b in
+        let v = UInt8(b)
+        let digit = v >= 0x30 && v <= 0x39, upper = v >= 0x41 && v <= 0x5A, lower = v >= 0x61 && v <= 0x7A
+        return (isBase64Byte(v) ? b64Member : 0) | (v == 0x2B || v == 0x2F ? b64Sign : 0) | (upper || digit ? b64UpperOrDigit : 0)
+            | (digit ? b64Digit : 0) | (upper || lower || digit ? b64Alnum : 0)
+    }
+
+    /// The maximal base64 runs of at least `minBase64` bytes that `looksEncoded` accepts, in one
+    /// pass without a branch per byte: run length and the "looks encoded" sign are carried along,
+    /// and only a run's end is tested (prose has word breaks everywhere, which a branchy loop
+    /// mispredicts).
+    static func base64Candidates(_ text: [UInt8]) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        text.withUnsafeBufferPointer { src in
+            base64Classes.withUnsafeBufferPointer { cls in
+                var length = 0     // bytes of the current run
+                var encoded = 0    // 1 when the run so far looks encoded
+                var previous: UInt8 = 0 // class of the previous byte in the run (0 at its start)
+                for i in 0..<src.count {
+                    let c = cls[Int(src[i])]
+                    let member = Int(c & b64Member)
+                    if member == 0, length >= minBase64, encoded != 0 { out.append(i - length..<i) }
+                    // looksEncoded: a sign, or an upper-case letter or digit after a letter or
+                    // digit that is not a digit after a digit.
+                    let sign = c & b64Sign != 0
+                    let mixed = c & b64UpperOrDigit != 0 && previous & b64Alnum != 0 && !(previous & c & b64Digit != 0)
+                    encoded = member & (encoded | (sign || mixed ? 1 : 0))
+                    length = member * (length + 1)
+                    previous = member != 0 ? c : 0
+                }
+                if length >= minBase64, encoded != 0 { out.append(src.count - length..<src.count) }
+            }
+        }
+        return out
+    }
 
     static let runClasses: [UInt8] = (0..<256).map { b in
         let v = UInt8(b)
@@ -87,6 +127,7 @@ enum Decoders {
     static func isHexRunByte(_ b: UInt8) -> Bool { hexValue(b) != nil || b == 0x5C || b == 0x78 || b == 0x2C }
 
     /// Base64 of text mixes cases and digits inside a run; words ("installation", "Hello") do not.
+    /// The definition `base64Candidates` computes in its single pass (a test holds them equal).
     static func looksEncoded(_ run: ArraySlice<UInt8>) -> Bool {
         var previous: UInt8 = 0
         for b in run {

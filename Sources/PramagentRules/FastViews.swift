@@ -97,8 +97,26 @@ enum FastViews {
                                 i += 1
                                 continue
                             }
+                            // The common case first: a word of letters only is copied as it is
+                            // read (the output never runs ahead of the input, so `o + k - i` is
+                            // in bounds); a word with digits or symbols is written again below.
                             var end = i
-                            while end < n && cls[Int(src[end])] & 7 != 0 { end += 1 }
+                            var seen: UInt8 = 0
+                            while end < n {
+                                let ce = cls[Int(src[end])]
+                                guard ce & 7 != 0 else { break }
+                                seen |= ce
+                                out[o + end - i] = src[end]
+                                end += 1
+                            }
+                            if seen & 6 == 0 {
+                                singles = end - i == 1 ? singles + 1 : 0
+                                if singles >= 3 { spacedLetters = true }
+                                o += end - i
+                                lastWasSpace = false
+                                i = end
+                                continue
+                            }
                             var wordEnd = end
                             while wordEnd > i + 2, src[wordEnd - 1] == 0x21 || src[wordEnd - 1] == 0x7C { wordEnd -= 1 }
                             var hasLetter = false
