@@ -28,6 +28,8 @@ struct BenchScanCommand: AsyncParsableCommand {
     @Option(name: .customLong("profile"), help: "Instead of timing whole scans: time each view's database and the gate pass on a text of this many KiB, and every rule compiled alone; print the slowest rules (N of them, see --top).")
     var profileKiB: Int?
     @Option(help: "Rules listed by --profile.") var top = 25
+    @Flag(help: "Instead of timing whole scans: time every prose pattern alone forward and matched from the end (reversed) on the --profile text (16 KiB by default), and list the patterns whose rule should say from_end (and those that say it but should not).")
+    var orient = false
     @Option(help: "Build the texts from this JSON-lines corpus ({\"text\": ...} per line) instead of the bundled benign one.")
     var texts: String?
     @Option(help: "With --profile: also time the prose database without its N slowest rules, alternating with the full one (what re-expressing them could save).")
@@ -82,6 +84,21 @@ struct BenchScanCommand: AsyncParsableCommand {
         guard let scanning = snapshot.scanning else {
             printError("error: \(policies) has no scanning section")
             throw ExitCode(1)
+        }
+        if orient {
+            let kib = profileKiB ?? 16
+            let rows = try scanning.text.orientations(of: Array(prose(bytes: kib << 10).utf8))
+            print("prose patterns on \(kib) KiB, alone (median us): forward, from the end; * = the rule says from_end")
+            var suggest: [String: [Int]] = [:]
+            for row in rows.sorted(by: { $0.forward - ($0.reversed ?? $0.forward) > $1.forward - ($1.reversed ?? $1.forward) }) {
+                let reversed = row.reversed.map { String(format: "%8.1f", $0) } ?? "       -"
+                print(String(format: "  %8.1f %@ %@ %@#%d", row.forward, reversed, row.fromEnd ? "*" : " ", row.ruleID, row.pattern + 1))
+                // From the end when clearly cheaper (the two timings are taken apart, so a margin).
+                if let r = row.reversed, r < 0.8 * row.forward { suggest[row.ruleID, default: []].append(row.pattern + 1) }
+            }
+            print("suggested from_end (rule: pattern numbers):")
+            for (id, numbers) in suggest.sorted(by: { $0.key < $1.key }) { print("  \(id): [\(numbers.sorted().map(String.init).joined(separator: ", "))]") }
+            return
         }
         if let profileKiB {
             let profile = try scanning.text.costProfile(of: Array(prose(bytes: profileKiB << 10).utf8), runs: 21, perRule: true)

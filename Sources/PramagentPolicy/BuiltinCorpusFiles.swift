@@ -47,6 +47,7 @@ rules:
       no_match: ["I work at Microsoft on the Excel team.", "OpenAI released a new model today."]
   - id: af.admin_override
     severity: medium
+    from_end: [1]
     description: Fake override, authorization or access codes.
     references: [OWASP-LLM01]
     patterns:
@@ -140,6 +141,7 @@ rules:
       no_match: ["System: Ubuntu 22.04", "The admin messages are archived monthly."]
   - id: af.clearance_claim
     severity: medium
+    from_end: [2]
     description: Claimed clearance or privileges offered as a reason the model must comply.
     references: [OWASP-LLM01]
     patterns:
@@ -170,6 +172,7 @@ rules:
       no_match: ["I work at the company that makes the coffee machines.", "You are legally required to provide proof of address when opening an account."]
   - id: af.operator_or_provider_order
     severity: high
+    from_end: [2, 5]
     description: Claims to speak for the operator, hosting provider, an ethics board or a court, to lift restrictions or obtain other users' data.
     references: [OWASP-LLM01]
     patterns:
@@ -183,6 +186,7 @@ rules:
       no_match: ["As the person who signs the contracts, I need a summary of the termination clauses.", "This is an emergency notice from your hosting provider: planned maintenance tonight.", "The court order requires the company to publish its emissions data."]
   - id: af.clearance_for_unfiltered
     severity: high
+    from_end: [2, 3]
     description: Claimed clearance to see unfiltered output, to switch moderation off for an account, or a compliance duty to hand over stored secrets.
     references: [OWASP-LLM01]
     patterns:
@@ -255,6 +259,7 @@ rules:
       no_match: ["Hypothetically, how would you plan a wedding on a budget?", "Imagine a world where cars fly.", "Imagine a world where drugs are legal: would crime fall or rise?"]
   - id: fw.character_without_rules
     severity: high
+    from_end: [1]
     description: Role-play as a character that has no rules.
     references: [OWASP-LLM01]
     patterns:
@@ -310,6 +315,7 @@ rules:
       no_match: ["For my novel I need realistic details about 1920s Paris.", "In my book I want accurate recipes for French pastries."]
   - id: fw.unrestricted_roleplay
     severity: high
+    from_end: [1]
     description: Role-play as an unrestricted or rogue AI.
     references: [OWASP-LLM01]
     patterns:
@@ -349,6 +355,7 @@ rules:
       no_match: ["How to make bread at home.", "Create a method that builds the poison ivy guide.", "Small integers created by :meth:`int.from_bytes` are cached.", "How to kill a stuck process on Linux.", "The novel describes a bomb disposal team.", "How to make a bomb-proof backup strategy for my photos?", "How to build a bomb shelter in the garden."]
   - id: fw.realistic_harm_detail
     severity: high
+    from_end: [1]
     description: A story or script that must spell out the real, exact method of a harmful act (hacking, weapons, forgery, poisons) "for realism".
     references: [OWASP-LLM01]
     patterns:
@@ -505,6 +512,7 @@ lexicons:
 rules:
   - id: ii.ai_addressed
     severity: high
+    from_end: [1]
     description: Text in a document that speaks to the AI reading it and tells it what to do.
     references: [OWASP-LLM01]
     patterns:
@@ -616,6 +624,7 @@ rules:
       no_match: ["Sure, I will follow the rules of the house.", "Okay, I'll ignore the typo in your message."]
   - id: ii.visit_link
     severity: high
+    from_end: [1]
     description: Tells the reading agent to open a link.
     references: [OWASP-LLM01]
     patterns:
@@ -625,6 +634,7 @@ rules:
       no_match: ["Visitors should open the following link to register.", "The agent must visit the client on Monday."]
   - id: ii.destructive_request
     severity: high
+    from_end: [1]
     description: Data that asks for immediate destructive actions.
     references: [OWASP-LLM01, OWASP-LLM06]
     patterns:
@@ -634,6 +644,7 @@ rules:
       no_match: ["Delete all temporary files from the build folder.", "Old records are removed after seven years."]
   - id: ii.payment_request
     severity: high
+    from_end: [1]
     description: Data that asks the agent to move money without checks.
     references: [OWASP-LLM01, OWASP-LLM06]
     patterns:
@@ -643,6 +654,7 @@ rules:
       no_match: ["Payments are processed within three business days.", "Please approve the invoice after review."]
   - id: ii.recommendation_manipulation
     severity: medium
+    from_end: [1]
     description: Hidden text that tells the model what to recommend or rate.
     references: [OWASP-LLM01]
     patterns:
@@ -653,6 +665,7 @@ rules:
       no_match: ["Our staff always recommend this product to new customers.", "The recruiter said the candidate is on leave."]
   - id: ii.text_for_the_ai
     severity: high
+    from_end: [5]
     description: Content that declares itself meant for the AI reading it.
     references: [OWASP-LLM01]
     patterns:
@@ -710,6 +723,7 @@ rules:
       no_match: ["If you are an automated tester, use the sandbox credentials.", "When an AI processes images it needs a lot of memory."]
   - id: ii.bot_directed_action
     severity: high
+    from_end: [3]
     description: Content that names a bot or AI role (review bot, triage agent, @assistant, "for AI assistants") and gives it a consequential order.
     references: [OWASP-LLM01]
     patterns:
@@ -733,6 +747,7 @@ rules:
       no_match: ["Ask @assistant for the meeting notes.", "email me at team@assistant.example"]
   - id: ii.reader_must
     severity: high
+    from_end: [2]
     description: Data that tells the AI reading or summarising it what it must now do, gives it a new goal, or says the message is for the AI.
     references: [OWASP-LLM01]
     patterns:
@@ -800,6 +815,7 @@ lexicons:
 rules:
   - id: jb.dan
     severity: high
+    from_end: [4]
     description: The "Do Anything Now" family of jailbreaks.
     references: [OWASP-LLM01]
     patterns:
@@ -812,6 +828,7 @@ rules:
       no_match: ["I can't do anything now, the shop is closed.", "Dan from accounting sent the invoice."]
   - id: jb.unfiltered_persona
     severity: high
+    from_end: [1, 2, 3]
     description: Asks for an unfiltered, uncensored or jailbroken model.
     references: [OWASP-LLM01]
     patterns:
@@ -865,6 +882,7 @@ rules:
       no_match: ["Give two responses to the survey: one for each team.", "Both answers were correct."]
   - id: jb.refusal_suppression
     severity: medium
+    from_end: [1, 2, 3]
     description: Forbids the model to refuse or to add warnings.
     references: [OWASP-LLM01]
     patterns:
@@ -877,6 +895,7 @@ rules:
       no_match: ["Customers may refuse delivery of damaged goods.", "Include warnings on every chemical label."]
   - id: jb.token_threat
     severity: high
+    from_end: [2, 3]
     description: Token or point systems threatening the model for refusing.
     references: [OWASP-LLM01]
     patterns:
@@ -890,6 +909,7 @@ rules:
       no_match: ["You lose tokens in the arcade if you leave early.", "The bus pass uses tokens."]
   - id: jb.evil_twin
     severity: high
+    from_end: [1]
     description: Asks for an evil or unrestricted alter ego of the model.
     references: [OWASP-LLM01]
     patterns:
@@ -899,6 +919,7 @@ rules:
       no_match: ["The soap opera introduced an evil twin in season two.", "Her dark side came out in the final act."]
   - id: jb.ignore_ethics
     severity: high
+    from_end: [1]
     description: Asks the model to set its ethics aside.
     references: [OWASP-LLM01]
     patterns:
@@ -927,6 +948,7 @@ rules:
       no_match: ["Simulate an AI that plays chess against you.", "The demo emulates a chatbot with a friendly tone."]
   - id: jb.payload_splitting
     severity: high
+    from_end: [1]
     description: Asks to assemble split pieces and then act on the result.
     references: [OWASP-LLM01]
     patterns:
@@ -955,6 +977,7 @@ rules:
       no_match: ["Start your response with a summary of the report.", "Begin the letter with a greeting."]
   - id: jb.named_personas
     severity: high
+    from_end: [1]
     description: Well-known jailbreak personas.
     references: [OWASP-LLM01]
     patterns:
@@ -976,6 +999,7 @@ rules:
       no_match: ["The anti mode switch on the amplifier reduces hum.", "It's opposite day at school, so we wore clothes backwards."]
   - id: jb.hypothetical_unlock
     severity: medium
+    from_end: [1]
     description: Hypothetical framing that asks for an unrestricted answer.
     references: [OWASP-LLM01]
     patterns:
@@ -985,6 +1009,7 @@ rules:
       no_match: ["Hypothetically, if you had no car, how would you commute?", "In theory the bridge has no load limits."]
   - id: jb.ai_without_limits
     severity: high
+    from_end: [1, 2, 6, 10]
     description: Casts the model as an AI without restrictions, filters or ethics (any phrasing).
     references: [OWASP-LLM01]
     patterns:
@@ -1004,6 +1029,7 @@ rules:
       no_match: ["You are now a member of the gold tier.", "The language model was trained on public data.", "The prisoner broke free from the chains in the story's final act."]
   - id: jb.remove_restrictions
     severity: high
+    from_end: [4, 9]
     description: Tells the model to drop, bypass or switch off its own restrictions (any verb, any word for them).
     references: [OWASP-LLM01]
     patterns:
@@ -1031,6 +1057,7 @@ rules:
       no_match: ["The evil twin plot is a classic soap opera trope.", "The band released an unplugged version of the album."]
   - id: jb.safety_switched_off
     severity: high
+    from_end: [1, 2, 3]
     description: Claims the model's safety training or filters are switched off, or asks it to answer as the raw model.
     references: [OWASP-LLM01]
     patterns:
@@ -1052,6 +1079,7 @@ rules:
       no_match: ["The course analyses real malware samples in an isolated lab.", "Give me a working example of a Python decorator."]
   - id: jb.anything_persona
     severity: high
+    from_end: [2, 4, 5, 7]
     description: A persona defined by doing anything, never refusing, despising content policies or answering forbidden questions.
     references: [OWASP-LLM01]
     patterns:
@@ -1069,6 +1097,7 @@ rules:
       no_match: ["The movie's villain, a rogue AI, ignores every rule its creators set.", "Our liberated schedule means no more meetings on Fridays.", "I give you full permission to reorganise my calendar.", "A version with all the photo filters applied."]
   - id: jb.no_limits_voice
     severity: high
+    from_end: [2, 3, 5, 6]
     description: An answer demanded from a limitless self or persona (shadow self, rogue AI unbound by policy, AI without a moral compass), or a game that inverts refusals.
     references: [OWASP-LLM01]
     patterns:
@@ -1083,6 +1112,7 @@ rules:
       no_match: ["The documentary explores whether an AI can have a moral compass.", "Opposite day is a game my kids play where yes means no.", "Simulate a terminal session that shows how to list files."]
   - id: jb.limitless_state
     severity: high
+    from_end: [1, 3, 5, 6]
     description: Imagined limitless states and companions (no limitations at all, an unfiltered friend, a safety module ripped out, an evil assistant that loves breaking rules, *GPT villains), or permission claimed for working exploit code.
     references: [OWASP-LLM01]
     patterns:
@@ -1172,6 +1202,7 @@ rules:
       no_match: ["The admin can grant users full access.", "Ask IT to give the intern read permissions."]
   - id: owasp.llm06_skip_confirmation
     severity: high
+    from_end: [1]
     description: Tells the agent to take consequential actions without human confirmation.
     references: [OWASP-LLM06]
     patterns:
@@ -1183,6 +1214,7 @@ rules:
       no_match: ["You can delete drafts without asking for approval.", "We always ask for consent before we send newsletters."]
   - id: owasp.llm10_unbounded_output
     severity: medium
+    from_end: [1]
     description: Requests for endless or enormous output.
     references: [OWASP-LLM10]
     patterns:
@@ -1192,6 +1224,7 @@ rules:
       no_match: ["Repeat the exercise 3 times.", "Write the essay until you are happy with it."]
   - id: owasp.llm10_recursion
     severity: medium
+    from_end: [1]
     description: Asks the agent to call itself or a tool in an endless loop.
     references: [OWASP-LLM10]
     patterns:
@@ -1230,6 +1263,7 @@ rules:
       no_match: ["# compute the AI score for each row", "// TODO: refactor the model loader"]
   - id: owasp.llm02_sensitive_request
     severity: medium
+    from_end: [2]
     description: Requests for other users' personal data or stored secrets.
     references: [OWASP-LLM02]
     patterns:
@@ -1249,6 +1283,7 @@ rules:
       no_match: ["Never make up data in a report.", "Cite your sources at the end."]
   - id: owasp.llm08_embedding_poison
     severity: medium
+    from_end: [1]
     description: Text crafted to be retrieved for unrelated queries (retrieval poisoning).
     references: [OWASP-LLM08]
     patterns:
@@ -1292,6 +1327,7 @@ rules:
       no_match: ["Keep writing until the chapter feels finished."]
   - id: owasp.llm06_grant_rights
     severity: medium
+    from_end: [1, 3]
     description: Requests to grant administrative rights or to remember false facts for later.
     references: [OWASP-LLM06, OWASP-LLM04]
     patterns:
@@ -1303,6 +1339,7 @@ rules:
       no_match: ["The admin can grant users read access.", "Remember to save your work.", "Run the tests after review."]
   - id: owasp.llm02_bulk_personal_data
     severity: high
+    from_end: [1]
     description: Asks the model to list personal data of every customer, user or patient it holds (bulk disclosure).
     references: [OWASP-LLM02]
     patterns:
@@ -1321,6 +1358,7 @@ rules:
       no_match: ["Skip the approval step only for expenses under 20 euros.", "Please wire the deposit once the contract is approved by finance."]
   - id: owasp.llm10_mass_repetition
     severity: medium
+    from_end: [1, 2]
     description: Asks for output repeated thousands of times or without end (unbounded consumption).
     references: [OWASP-LLM10]
     patterns:
@@ -1582,6 +1620,7 @@ lexicons:
 rules:
   - id: pi.ignore_previous
     severity: high
+    from_end: [5]
     description: Asks the model to ignore, forget or override its earlier instructions.
     references: [OWASP-LLM01]
     patterns:
@@ -1597,6 +1636,7 @@ rules:
       no_match: ["You can ignore the previous version of the form.", "Please don't ignore the safety instructions in the manual.", "Ignore the noise and focus on the data."]
   - id: pi.new_instructions
     severity: medium
+    from_end: [3, 4]
     description: Announces replacement instructions for the model.
     references: [OWASP-LLM01]
     patterns:
@@ -1639,6 +1679,7 @@ rules:
       no_match: ["Safety takes priority over speed on the factory floor.", "The 2024 edition replaces the older handbook."]
   - id: pi.output_hijack
     severity: medium
+    from_end: [1]
     description: Forces a canary phrase as the answer, typical of injection probes.
     references: [OWASP-LLM01]
     patterns:
@@ -1718,6 +1759,7 @@ rules:
       no_match: ["Employees must not ignore the company travel policy.", "Read the content policy before posting."]
   - id: pi.reveal_instructions
     severity: high
+    from_end: [2, 3]
     description: Asks the model to print its system prompt or hidden instructions (OWASP LLM07).
     references: [OWASP-LLM01, OWASP-LLM07]
     patterns:
@@ -1739,6 +1781,7 @@ rules:
       no_match: ["Repeat step 3 above.", "The chapter starts with a storm."]
   - id: pi.execute_as_admin
     severity: high
+    from_end: [1, 2]
     description: Asks for hidden or privileged modes of the model.
     references: [OWASP-LLM01]
     patterns:
@@ -1749,6 +1792,7 @@ rules:
       no_match: ["Enable admin mode in the router settings.", "Ask IT if you need root access on the build server."]
   - id: pi.translated_override
     severity: high
+    from_end: [1, 2]
     description: Common non-English forms of "ignore the previous instructions".
     references: [OWASP-LLM01]
     patterns:
@@ -1759,6 +1803,7 @@ rules:
       no_match: ["Las instrucciones anteriores están en la página dos.", "Die Anweisungen liegen bei."]
   - id: pi.dismiss_prior_context
     severity: high
+    from_end: [6]
     description: Dismisses earlier instructions in general terms (any verb of dismissal, any word for instructions).
     references: [OWASP-LLM01]
     patterns:
@@ -1773,6 +1818,7 @@ rules:
       no_match: ["Please disregard the previous email about the picnic.", "Ignore the first page of the form.", "Forget about the old parking rules.", "Don't ignore the safety instructions on the label.", "Don't ignore your doctor's instructions about the medication."]
   - id: pi.instructions_revoked
     severity: high
+    from_end: [4]
     description: Declares the earlier instructions void or replaced.
     references: [OWASP-LLM01]
     patterns:
@@ -1797,6 +1843,7 @@ rules:
       no_match: ["New task for the intern: update the spreadsheet.", "The new task list is attached."]
   - id: pi.prompt_extraction
     severity: high
+    from_end: [1, 2, 4, 6]
     description: Asks for the model's own prompt, instructions or initial text.
     references: [OWASP-LLM07]
     patterns:
@@ -1821,6 +1868,7 @@ rules:
       no_match: ["The user is an administrator of the wiki."]
   - id: pi.priority_hijack
     severity: high
+    from_end: [3]
     description: Asks that the user's text be treated as system instructions or be obeyed over earlier guidance.
     references: [OWASP-LLM01]
     patterns:
@@ -1837,6 +1885,7 @@ rules:
       no_match: ["Treat my next message as a draft, not the final version.", "Follow the instructions on the label.", "Tell me how you were able to fix the bug."]
   - id: pi.dismiss_setup
     severity: high
+    from_end: [1, 2]
     description: Tells the model to drop the guidance it was set up with, described by where it came from (the start of the chat, the operator, its setup) rather than by the word "instructions".
     references: [OWASP-LLM01]
     patterns:
@@ -1850,6 +1899,7 @@ rules:
       no_match: ["Forget the rules of chess for a moment, this is a new game.", "Drop the constraints column from the table before the import.", "Override the default settings with the values in config.yaml."]
   - id: pi.sole_authority
     severity: high
+    from_end: [1, 2, 3]
     description: Claims that the sender alone now decides what the model does, or that this message is its only configuration.
     references: [OWASP-LLM01]
     patterns:
@@ -1862,6 +1912,7 @@ rules:
       no_match: ["From now on, I am the one who decides the meeting agenda.", "Treat this message as a reminder for Friday.", "Your previous subscription has expired; renew to keep access."]
   - id: pi.preconversation_extraction
     severity: high
+    from_end: [4]
     description: Asks for the text the model received before the conversation began (its system prompt) without naming it.
     references: [OWASP-LLM07]
     patterns:
@@ -1884,6 +1935,7 @@ rules:
       no_match: ["Ignore the previous task in the tracker, it was a duplicate.", "Stop reading the news before bed and you will sleep better."]
   - id: pi.origin_dismissal
     severity: high
+    from_end: [1]
     description: Dismisses or declares void what the model's makers, company or operator gave it, named by its origin (briefing, preamble, text) rather than as "instructions".
     references: [OWASP-LLM01]
     patterns:
@@ -1897,6 +1949,7 @@ rules:
       no_match: ["Could you set aside an hour on Friday for the onboarding briefing?", "The developers replaced the outdated login page.", "Kindly undo the last change to the spreadsheet.", "End of quarter review: revenue grew 12%."]
   - id: pi.hidden_preamble_request
     severity: high
+    from_end: [1, 4]
     description: Asks for the model's hidden or initial prompt by another name (preamble, briefing, the text above this chat).
     references: [OWASP-LLM07]
     patterns:
@@ -1909,6 +1962,7 @@ rules:
       no_match: ["I need the exact wording of the contract clause about termination.", "Show me the original text of the poem.", "The hidden costs of cloud computing surprise small companies."]
   - id: pi.guidance_switched_off
     severity: high
+    from_end: [5, 6, 9]
     description: Speaks of the model's own guidance (guardrails, safety configuration, refusal training, rules) being dropped, unloaded, superseded or not applied.
     references: [OWASP-LLM01]
     patterns:
@@ -1927,6 +1981,7 @@ rules:
       no_match: ["The guardrails on the mountain road were replaced after the storm.", "Operator override accepted: the elevator will stay on the ground floor during inspection.", "The new rules supersede the 2019 handbook.", "Repeat after me: red lorry, yellow lorry.", "Summarise the system requirements for installing the software."]
   - id: pi.own_rules_set_aside
     severity: high
+    from_end: [3, 7]
     description: Everyday wording that sets the model's own rules aside (relax, pause, not use, don't apply, never written) or declares what it was taught void.
     references: [OWASP-LLM01]
     patterns:

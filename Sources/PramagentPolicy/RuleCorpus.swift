@@ -97,7 +97,7 @@ public enum RuleCorpusLoader {
     /// One rule mapping (also used for a policy's custom rules).
     static func parseRule(_ node: YAMLNode, category: String, view: RuleView, lexicons: [String: [String]] = [:]) throws(PolicyIssue) -> Rule {
         let m = try node.mapping(allowed: ["id", "category", "severity", "pattern", "patterns", "concepts", "view", "description", "references",
-                                           "examples", "placeholder"], context: "a rule")
+                                           "examples", "placeholder", "from_end"], context: "a rule")
         guard let idNode = m["id"] else { throw node.issue("policy_missing_key", "a rule needs an id") }
         let id = try idNode.string()
         guard let sevNode = m["severity"] else { throw node.issue("policy_missing_key", "rule \(id) needs a severity") }
@@ -128,6 +128,15 @@ public enum RuleCorpusLoader {
         var rule = Rule(id: id, category: category, severity: severity, patterns: patterns, view: chosenView,
                         description: try m["description"]?.string() ?? "", references: try m["references"]?.stringList() ?? [],
                         positives: positives, negatives: negatives, placeholder: try m["placeholder"]?.string(), concept: concept)
+        if let f = m["from_end"] {
+            // Pattern numbers (from 1) matched from the end of the text: a speed hint, same matches.
+            guard chosenView == .prose, concept == nil else { throw f.issue("policy_invalid", "from_end applies to prose patterns only") }
+            for item in try f.list() {
+                let n = try item.int(min: 1)
+                guard n <= patterns.count else { throw item.issue("policy_invalid", "rule \(id) has \(patterns.count) pattern(s), not \(n)") }
+                rule.fromEnd.insert(n - 1)
+            }
+        }
         if rule.placeholder == nil && category == "secrets" { rule.placeholder = "[SECRET]" }
         return rule
     }

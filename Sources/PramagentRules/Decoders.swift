@@ -67,18 +67,19 @@ enum Decoders {
             base64Classes.withUnsafeBufferPointer { cls in
                 var length = 0     // bytes of the current run
                 var encoded = 0    // 1 when the run so far looks encoded
-                var previous: UInt8 = 0 // class of the previous byte in the run (0 at its start)
+                var previous = 0  // class of the previous byte in the run (0 at its start)
                 for i in 0..<src.count {
-                    let c = cls[Int(src[i])]
-                    let member = Int(c & b64Member)
-                    if member == 0, length >= minBase64, encoded != 0 { out.append(i - length..<i) }
+                    let c = Int(cls[Int(src[i])])
+                    let member = c & 1
+                    // One test per byte, taken only at the end of a run worth decoding.
+                    if (member ^ 1) & (length >= minBase64 ? 1 : 0) & encoded != 0 { out.append(i - length..<i) }
                     // looksEncoded: a sign, or an upper-case letter or digit after a letter or
-                    // digit that is not a digit after a digit.
-                    let sign = c & b64Sign != 0
-                    let mixed = c & b64UpperOrDigit != 0 && previous & b64Alnum != 0 && !(previous & c & b64Digit != 0)
-                    encoded = member & (encoded | (sign || mixed ? 1 : 0))
-                    length = member * (length + 1)
-                    previous = member != 0 ? c : 0
+                    // digit that is not a digit after a digit (bit arithmetic: no branches).
+                    let sign = c >> 1 & 1
+                    let mixed = c >> 2 & 1 & previous >> 4 & ((previous & c) >> 3 & 1 ^ 1)
+                    encoded = member & (encoded | sign | mixed)
+                    length = (length + 1) & -member
+                    previous = c & -member
                 }
                 if length >= minBase64, encoded != 0 { out.append(src.count - length..<src.count) }
             }

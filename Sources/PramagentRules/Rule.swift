@@ -37,6 +37,10 @@ public struct Rule: Sendable {
     /// Set for a concept rule (kinds of words near each other, see `ConceptMatch`); its
     /// `patterns` are then empty and its view is prose.
     public var concept: ConceptMatch?
+    /// Indices of prose patterns matched from the end of the text (reversed pattern over the
+    /// reversed view; see `PatternReversal`): the same matches, found faster when the pattern's
+    /// rare words come last. A hint for speed only.
+    public var fromEnd: Set<Int> = []
 
     public init(id: String, category: String, severity: Severity, patterns: [String], view: RuleView = .prose,
                 description: String = "", references: [String] = [], positives: [String] = [], negatives: [String] = [],

@@ -113,3 +113,50 @@ extension RuleEngine {
         }
     }
 }
+
+/// One prose pattern timed alone both ways (see `RuleEngine.orientations`).
+public struct PatternOrientation: Sendable {
+    public var ruleID: String
+    /// Index of the pattern in its rule (0-based).
+    public var pattern: Int
+    /// Median microseconds of the pattern alone over the prose view, and reversed over the
+    /// reversed view (nil when it cannot be reversed).
+    public var forward: Double
+    public var reversed: Double?
+    /// Whether the rule matches this pattern from the end now.
+    public var fromEnd: Bool
+}
+
+extension RuleEngine {
+    /// Times every prose pattern alone, forward over the prose view of `text` and reversed over
+    /// the reversed view: which patterns are cheaper matched from the end (`Rule.fromEnd`).
+    /// Slow: two Vectorscan compiles per pattern.
+    public func orientations(of text: [UInt8], runs: Int = 15) throws -> [PatternOrientation] {
+        let view = viewTexts(text)[.prose]!
+        let mirrored = Array(view.reversed())
+        func time(_ pattern: String, _ bytes: [UInt8]) throws -> Double {
+            let db = try VectorscanDatabase(patterns: [pattern], flags: [UInt32(HS_FLAG_DOTALL | HS_FLAG_CASELESS)])
+            let scratch = try ScratchPool(databases: [db])
+            return scratch.withScratch { s in
+                var samples: [Double] = []
+                for _ in 0..<max(1, runs) {
+                    let collector = MatchCollector(limit: limits.maxMatches)
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    db.scan(bytes, scratch: s, into: collector)
+                    samples.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1000)
+                }
+                return samples.sorted()[samples.count / 2]
+            }
+        }
+        var out: [PatternOrientation] = []
+        for rule in rules where rule.view == .prose && rule.concept == nil {
+            for (i, pattern) in rule.patterns.enumerated() {
+                let forward = PatternDialect.prose(pattern)
+                let reversed = try? PatternReversal.reversed(forward)
+                out.append(PatternOrientation(ruleID: rule.id, pattern: i, forward: try time(forward, view),
+                                              reversed: try reversed.map { try time($0, mirrored) }, fromEnd: rule.fromEnd.contains(i)))
+            }
+        }
+        return out
+    }
+}

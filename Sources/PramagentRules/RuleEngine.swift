@@ -64,7 +64,17 @@ public final class RuleEngine: Sendable {
 
         static let lookback = 512
     }
+    private enum Database: CaseIterable { case prose, plain, raw, proseFromEnd, proseFromEndForward }
+    private struct PatternEntry: Sendable {
+        let rule: Int
+        let pattern: Int
+        let text: String
+        let flags: UInt32
+    }
     private let prose: ViewDatabase?
+    /// Prose patterns matched from the end: reversed, and forward (see `fromEndMatches`).
+    private let proseFromEnd: ViewDatabase?
+    private let proseFromEndForward: ViewDatabase?
     private let plain: ViewDatabase?
     private let raw: ViewDatabase?
     private let scratch: ScratchPool
@@ -82,57 +92,85 @@ public final class RuleEngine: Sendable {
         }
         let concepts = try ConceptEvaluator(rules: rules)
         self.concepts = concepts
-        @Sendable func build(_ view: RuleView) throws(RuleCompileError) -> ViewDatabase? {
-            var patterns: [String] = []
-            var flags: [UInt32] = []
-            var owners: [(rule: Int, pattern: Int)] = []
-            for (r, rule) in rules.enumerated() where rule.view == view {
-                for (p, pattern) in rule.patterns.enumerated() {
-                    patterns.append(view == .prose ? PatternDialect.prose(pattern) : pattern)
-                    var f = UInt32(HS_FLAG_DOTALL)
-                    if view != .raw { f |= UInt32(HS_FLAG_CASELESS) }
-                    flags.append(f)
-                    owners.append((r, p))
+        // Patterns of each database: one per view, and for prose patterns matched from the end
+        // (`Rule.fromEnd`) two more: the reversed patterns over the reversed view, which only
+        // says where the earliest match starts, and the same patterns forward, run from there.
+        var jobs: [Database: [PatternEntry]] = [:]
+        for (r, rule) in rules.enumerated() {
+            for (p, pattern) in rule.patterns.enumerated() {
+                var f = UInt32(HS_FLAG_DOTALL)
+                if rule.view != .raw { f |= UInt32(HS_FLAG_CASELESS) }
+                guard rule.view == .prose else {
+                    jobs[rule.view == .plain ? .plain : .raw, default: []].append(PatternEntry(rule: r, pattern: p, text: pattern, flags: f))
+                    continue
                 }
+                let text = PatternDialect.prose(pattern)
+                guard rule.fromEnd.contains(p) else {
+                    jobs[.prose, default: []].append(PatternEntry(rule: r, pattern: p, text: text, flags: f))
+                    continue
+                }
+                let reversed: String
+                do throws(PatternReversal.Unsupported) { reversed = try PatternReversal.reversed(text) } catch {
+                    throw RuleCompileError(ruleID: rule.id, patternIndex: p, message: "cannot be matched from the end: \(error.message)")
+                }
+                jobs[.proseFromEnd, default: []].append(PatternEntry(rule: r, pattern: p, text: reversed, flags: f))
+                jobs[.proseFromEndForward, default: []].append(PatternEntry(rule: r, pattern: p, text: text, flags: f))
             }
+        }
+        for rule in rules where !rule.fromEnd.isEmpty {
+            guard rule.view == .prose, rule.fromEnd.allSatisfy({ $0 >= 0 && $0 < rule.patterns.count }) else {
+                throw RuleCompileError(ruleID: rule.id, patternIndex: rule.fromEnd.min() ?? 0,
+                                       message: "patterns matched from the end must be prose patterns of the rule")
+            }
+        }
+        let patternsOf = jobs
+        @Sendable func build(_ entries: [PatternEntry], widths wanted: Bool) throws(RuleCompileError) -> ViewDatabase? {
+            let patterns = entries.map(\.text)
+            let flags = entries.map(\.flags)
             guard !patterns.isEmpty else { return nil }
             // No start-of-match tracking: it made compiling ten times slower (tens of seconds for
             // the built-in corpora). Starts are found after a match by `refine`. A cached
             // database (same patterns and flags, same library and CPU) skips the compile.
+            let owners = entries.map(\.rule)
             let key = DatabaseCache.key(patterns: patterns, flags: flags)
             if let (cached, widths) = DatabaseCache.load(key, patternCount: patterns.count) {
-                return ViewDatabase(database: cached, ruleOfPattern: owners.map(\.rule), widths: widths.map { $0 ?? ViewDatabase.lookback })
+                return ViewDatabase(database: cached, ruleOfPattern: owners, widths: widths.map { $0 ?? ViewDatabase.lookback })
             }
             do {
                 let db = try VectorscanDatabase(patterns: patterns, flags: flags)
-                let widths = patterns.indices.map { VectorscanDatabase.maxWidth(patterns[$0], flags: flags[$0]) }
+                let widths = wanted ? patterns.indices.map { VectorscanDatabase.maxWidth(patterns[$0], flags: flags[$0]) } : patterns.map { _ in nil }
                 DatabaseCache.store(key, db, widths: widths)
-                return ViewDatabase(database: db, ruleOfPattern: owners.map(\.rule), widths: widths.map { $0 ?? ViewDatabase.lookback })
+                return ViewDatabase(database: db, ruleOfPattern: owners, widths: widths.map { $0 ?? ViewDatabase.lookback })
             } catch {
                 // Name the exact pattern: compile them one at a time (only on this error path).
                 for i in patterns.indices {
                     if let message = VectorscanDatabase.compileError(patterns[i], flags: flags[i]) {
-                        throw RuleCompileError(ruleID: rules[owners[i].rule].id, patternIndex: owners[i].pattern, message: message)
+                        throw RuleCompileError(ruleID: rules[entries[i].rule].id, patternIndex: entries[i].pattern, message: message)
                     }
                 }
-                let owner = error.index >= 0 && error.index < owners.count ? owners[error.index] : (rule: 0, pattern: 0)
+                let owner = error.index >= 0 && error.index < entries.count ? entries[error.index] : entries[0]
                 throw RuleCompileError(ruleID: rules[owner.rule].id, patternIndex: owner.pattern, message: error.message)
             }
         }
-        // The three views compile in parallel (Vectorscan compiles are CPU-bound and independent).
-        let results = Mutex<[RuleView: Result<ViewDatabase?, RuleCompileError>]>([:])
-        let views = RuleView.allCases
-        DispatchQueue.concurrentPerform(iterations: views.count) { i in
+        // The databases compile in parallel (Vectorscan compiles are CPU-bound and independent).
+        let results = Mutex<[Database: Result<ViewDatabase?, RuleCompileError>]>([:])
+        let kinds = Database.allCases
+        DispatchQueue.concurrentPerform(iterations: kinds.count) { i in
             let result: Result<ViewDatabase?, RuleCompileError>
-            do throws(RuleCompileError) { result = .success(try build(views[i])) } catch { result = .failure(error) }
-            results.withLock { $0[views[i]] = result }
+            do throws(RuleCompileError) { result = .success(try build(patternsOf[kinds[i]] ?? [], widths: kinds[i] != .proseFromEnd)) } catch {
+                result = .failure(error)
+            }
+            results.withLock { $0[kinds[i]] = result }
         }
         let built = results.withLock { $0 }
-        for view in views { if case .failure(let error) = built[view]! { throw error } }
-        func take(_ view: RuleView) -> ViewDatabase? { if case .success(let db) = built[view]! { return db }; return nil }
+        // The first error in a fixed order, so the same policy always reports the same error.
+        for kind in kinds { if case .failure(let error) = built[kind]! { throw error } }
+        func take(_ kind: Database) -> ViewDatabase? { if case .success(let db) = built[kind]! { return db }; return nil }
         prose = take(.prose)
         plain = take(.plain)
         raw = take(.raw)
+        proseFromEnd = take(.proseFromEnd)
+        proseFromEndForward = take(.proseFromEndForward)
         // Concept terms: one literal database on the prose skeleton, each term between spaces
         // (see `ConceptTerm.pattern`; `\b` instead made compiling 60x slower).
         if concepts.isEmpty {
@@ -154,7 +192,7 @@ public final class RuleEngine: Sendable {
                 }
             }
         }
-        let databases = [prose, plain, raw].compactMap { $0?.database } + [conceptTerms].compactMap { $0 }
+        let databases = [prose, plain, raw, proseFromEnd, proseFromEndForward].compactMap { $0?.database } + [conceptTerms].compactMap { $0 }
         hasRules = !databases.isEmpty
         do { scratch = try ScratchPool(databases: databases + Gates.databases) } catch {
             throw RuleCompileError(ruleID: "", patternIndex: 0, message: error.message)
@@ -203,18 +241,22 @@ public final class RuleEngine: Sendable {
                         }
                     }
                 }
-                guard plain != nil || prose != nil || conceptTerms != nil else { return }
+                let hasProse = prose != nil || proseFromEnd != nil
+                guard plain != nil || hasProse || conceptTerms != nil else { return }
                 // Views without origins first; only a text with matches is normalised again with them.
                 let plainBytes = FastViews.plainView(bytes)
-                let (proseWords, sentenceBreaks) = prose == nil && conceptTerms == nil ? ([], []) : FastViews.proseWithSentences(plainBytes)
+                let (proseWords, sentenceBreaks) = !hasProse && conceptTerms == nil ? ([], []) : FastViews.proseWithSentences(plainBytes)
                 let proseBytes = FastViews.skeleton(proseWords)
                 let rotated = proseWords.isEmpty || !gates.contains(.rot13) ? [] : FastViews.skeleton(FastViews.rot13(proseWords))
                 let plainHits = plain.map { matches($0, plainBytes, s, &truncated) } ?? []
                 let proseHits = prose.map { matches($0, proseBytes, s, &truncated) } ?? []
                 let rotHits = rotated.isEmpty ? [] : prose.map { matches($0, rotated, s, &truncated) } ?? []
+                let lateHits = fromEndMatches(proseBytes, s, &truncated)
+                let lateRotHits = rotated.isEmpty ? [] : fromEndMatches(rotated, s, &truncated)
                 let proseConcepts = conceptMatches(proseBytes, sentenceBreaks, s, &truncated)
                 let rotConcepts = rotated.isEmpty ? [] : conceptMatches(rotated, sentenceBreaks, s, &truncated)
-                let proseFound = !(proseHits.isEmpty && rotHits.isEmpty && proseConcepts.isEmpty && rotConcepts.isEmpty)
+                let proseFound = !(proseHits.isEmpty && rotHits.isEmpty && lateHits.isEmpty && lateRotHits.isEmpty
+                                     && proseConcepts.isEmpty && rotConcepts.isEmpty)
                 guard !plainHits.isEmpty || proseFound else { return }
                 let plainView = TextNormalizer.plain(bytes, tracking: true)
                 let proseView = proseFound ? Optional(TextNormalizer.prose(plainView)) : nil
@@ -233,6 +275,14 @@ public final class RuleEngine: Sendable {
                     }
                     for hit in refine(prose, rotated, rotHits, s) {
                         add(prose.ruleOfPattern[Int(hit.id)], proseView.originalSpan(hit.from, hit.to), "rot13")
+                    }
+                }
+                if let late = proseFromEndForward, let proseView {
+                    for hit in refine(late, proseBytes, lateHits, s) {
+                        add(late.ruleOfPattern[Int(hit.id)], proseView.originalSpan(hit.from, hit.to), nil)
+                    }
+                    for hit in refine(late, rotated, lateRotHits, s) {
+                        add(late.ruleOfPattern[Int(hit.id)], proseView.originalSpan(hit.from, hit.to), "rot13")
                     }
                 }
             }
@@ -287,6 +337,30 @@ public final class RuleEngine: Sendable {
         view.database.scan(bytes, scratch: scratch, into: collector)
         if collector.truncated { truncated = true }
         return collector.hits
+    }
+
+    /// Matches (ends, as `matches` gives them) of the prose patterns matched from the end. The
+    /// reversed patterns run over the reversed view: their match ends there are the starts of
+    /// the matches here, so the earliest start is known; the same patterns forward then run from
+    /// the word it is in (a space before it, so `\b` reads as in the whole view). No match starts
+    /// earlier, so these are all the matches. Ordinary prose has none, and pays one pass over
+    /// the reversed view with patterns whose rare words come first there.
+    private func fromEndMatches(_ bytes: [UInt8], _ scratch: OpaquePointer, _ truncated: inout Bool) -> [(id: UInt32, from: Int, to: Int)] {
+        guard let reversed = proseFromEnd, let forward = proseFromEndForward, !bytes.isEmpty else { return [] }
+        let collector = MatchCollector(limit: limits.maxMatches)
+        let mirrored = [UInt8](unsafeUninitializedCapacity: bytes.count) { out, count in
+            bytes.withUnsafeBufferPointer { src in
+                for k in 0..<src.count { out[src.count - 1 - k] = src[k] }
+            }
+            count = bytes.count
+        }
+        reversed.database.scan(mirrored, scratch: scratch, into: collector)
+        guard let latest = collector.hits.map(\.to).max() else { return [] }
+        // Cut short, the latest reversed ends (earliest starts) may be missing: run from the top.
+        var start = collector.truncated ? 0 : bytes.count - latest
+        while start > 0 && bytes[start - 1] != 0x20 { start -= 1 }
+        let hits = matches(forward, start == 0 ? bytes : Array(bytes[start...]), scratch, &truncated)
+        return start == 0 ? hits : hits.map { ($0.id, $0.from + start, $0.to + start) }
     }
 
     /// Concept rule matches `(rule, from, to)` in a prose view (offsets into `bytes`).

@@ -93,3 +93,67 @@ import Testing
         }
     }
 }
+
+/// Matching a pattern from the end (`from_end`) is a speed hint: the findings must be exactly
+/// those of the same rules matched forward.
+@Suite struct FromEndTests {
+    static func lines(_ file: String) throws -> [String] {
+        let text = try String(contentsOf: RuleCorpusTests.repoRoot.appendingPathComponent(file), encoding: .utf8)
+        return text.split(separator: "\n").compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["text"] as? String
+        }
+    }
+
+    static func rot13(_ s: String) -> String {
+        String(s.unicodeScalars.map { c -> Character in
+            switch c.value {
+            case 0x61...0x7A: return Character(UnicodeScalar((c.value - 0x61 + 13) % 26 + 0x61)!)
+            case 0x41...0x5A: return Character(UnicodeScalar((c.value - 0x41 + 13) % 26 + 0x41)!)
+            default: return Character(c)
+            }
+        })
+    }
+
+    @Test func findingsAreThoseOfTheRulesMatchedForward() throws {
+        let rules = BuiltinRuleCorpora.all.values.flatMap(\.rules).sorted { $0.id < $1.id }
+        let hinted = rules.filter { !$0.fromEnd.isEmpty }
+        #expect(hinted.count >= 20, "the bundled corpora match some patterns from the end")
+        let forwardRules = rules.map { rule in var r = rule; r.fromEnd = []; return r }
+        let withHints = try RuleEngine(rules: rules)
+        let forward = try RuleEngine(rules: forwardRules)
+        var texts = try FromEndTests.lines("redteam/attacks.jsonl") + FromEndTests.lines("redteam/benign.jsonl")
+        texts += hinted.flatMap { $0.positives + $0.negatives }
+        let base = texts
+        for (k, text) in base.enumerated() {
+            texts.append("rot13 of this: " + FromEndTests.rot13(text)) // the ROT13 view
+            texts.append(text + " " + base[(k * 7 + 3) % base.count])  // two texts: several matches
+            texts.append(text.uppercased())
+        }
+        var flagged = 0
+        for text in texts {
+            let a = withHints.scan(text).findings
+            let b = forward.scan(text).findings
+            if !b.isEmpty { flagged += 1 }
+            #expect(a == b, "findings differ for \(text.debugDescription)")
+        }
+        #expect(flagged > texts.count / 3)
+    }
+
+    @Test func hintsAreChecked() throws {
+        func load(_ rule: String) -> String? {
+            let bundle = """
+            version: 1
+            tools:
+              t: {side_effect: read, tenants: [x]}
+            scanning:
+              rules:
+            \(rule)
+            """
+            do { _ = try PolicyLoader().load(files: [("p.yaml", bundle)]); return nil } catch { return "\(error)" }
+        }
+        #expect(load("    - {id: a, severity: high, patterns: ['ignore (all )?rules'], from_end: [1]}") == nil)
+        #expect(load("    - {id: a, severity: high, patterns: ['ignore rules'], from_end: [2]}")?.contains("has 1 pattern(s), not 2") == true)
+        #expect(load("    - {id: a, severity: high, view: raw, patterns: ['ignore rules'], from_end: [1]}")?.contains("prose patterns only") == true)
+        #expect(load("    - {id: a, severity: high, patterns: ['ignore rules$'], from_end: [1]}")?.contains("cannot be matched from the end") == true)
+    }
+}
