@@ -103,7 +103,7 @@ struct BenchScanCommand: AsyncParsableCommand {
         if let profileKiB {
             let profile = try scanning.text.costProfile(of: Array(prose(bytes: profileKiB << 10).utf8), runs: 21, perRule: true)
             print("databases on \(profileKiB) KiB (median of 21 scans):")
-            for e in profile.views { print(String(format: "  %-8@ %9.1f us  %6d matches", e.name as NSString, e.micros, e.matches)) }
+            for e in profile.views { print(String(format: "  %-14@ %9.1f us  %6d matches", e.name as NSString, e.micros, e.matches)) }
             let whole = profile.rules.filter { !$0.name.contains("#") && !$0.name.hasPrefix("gate ") }
             let sum = whole.reduce(0) { $0 + $1.micros }
             print(String(format: "slowest rules and patterns (rule#n), each compiled alone (sum over all %d rules: %.0f us):", whole.count, sum))

@@ -5,7 +5,7 @@ import Foundation
 /// pass, and (optionally) every rule compiled alone and scanned over the same view text.
 public struct RuleCostProfile: Sendable {
     public struct Entry: Sendable {
-        /// A view name (`prose`, `plain`, `raw`, `gates`) or a rule id.
+        /// A view name (`prose`, `plain`, `raw`, `gates`, `prose from end`) or a rule id.
         public var name: String
         public var view: String
         /// Median microseconds of one scan of the text.
@@ -52,6 +52,10 @@ extension RuleEngine {
             guard let db = database(view) else { continue }
             let (micros, hits) = try time(db, texts[view]!)
             views.append(.init(name: view.rawValue, view: view.rawValue, micros: micros, matches: hits))
+        }
+        if let db = fromEndDatabase {
+            let (micros, hits) = try time(db, Array(texts[.prose]!.reversed()))
+            views.append(.init(name: "prose from end", view: "prose", micros: micros, matches: hits))
         }
         var perRuleEntries: [RuleCostProfile.Entry] = []
         if perRule {

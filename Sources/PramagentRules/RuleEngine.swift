@@ -316,6 +316,9 @@ public final class RuleEngine: Sendable {
         return [.raw: raw, .plain: plain, .prose: FastViews.skeleton(FastViews.prose(plain))]
     }
 
+    /// The reversed database of the prose patterns matched from the end (nil when there are none).
+    var fromEndDatabase: VectorscanDatabase? { proseFromEnd?.database }
+
     /// The compiled database of a view (nil when no rule reads it).
     func database(_ view: RuleView) -> VectorscanDatabase? {
         switch view {
