@@ -68,7 +68,12 @@ public enum PIIDetectors {
         if kinds.contains(.ipAddress) { out += ipAddresses(text).map { (.ipAddress, $0) } }
         let needsContext = kinds.contains(.dateOfBirth) || kinds.contains(.medicalRecordNumber) || kinds.contains(.healthPlanID)
         if needsContext {
-            let lower = text.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+            let lower = [UInt8](unsafeUninitializedCapacity: text.count) { out, count in
+                text.withUnsafeBufferPointer { src in
+                    for k in 0..<src.count { let b = src[k]; out[k] = b &- 0x41 < 26 ? b | 0x20 : b }
+                }
+                count = text.count
+            }
             if kinds.contains(.dateOfBirth) { out += datesOfBirth(text, lower).map { (.dateOfBirth, $0) } }
             if kinds.contains(.medicalRecordNumber) {
                 out += identifiers(after: mrnTable, text, lower, minDigits: 4, length: 5...15).map { (.medicalRecordNumber, $0) }
@@ -401,22 +406,29 @@ public enum PIIDetectors {
     static let mrnTable = KeywordTable(mrnKeywords)
     static let planTable = KeywordTable(planKeywords)
 
+    /// 1 for ASCII letters and digits (`isAlnum`), as a table.
+    static let alnumTable: [UInt8] = (0..<256).map { isAlnum(UInt8($0)) ? 1 : 0 }
+
     /// Offsets just after each whole-word occurrence of any keyword: one pass over the text.
+    /// The word-start test is table arithmetic, so the only branch per byte is taken at the start
+    /// of a word whose first letter begins some keyword (a test per letter mispredicted often).
     static func keywordEnds(_ table: KeywordTable, _ lower: [UInt8]) -> [Int] {
         var ends: [Int] = []
         let n = lower.count
         lower.withUnsafeBufferPointer { t in
             table.starts.withUnsafeBufferPointer { starts in
-                var i = 0
-                while i < n {
-                    if starts[Int(t[i])] != 0, i == 0 || !isAlnum(t[i - 1]) {
-                        let candidates = table.byFirst[Int(t[i])]
-                        for k in candidates where i + k.count <= n {
+                alnumTable.withUnsafeBufferPointer { alnum in
+                    var previousAlnum: UInt8 = 0
+                    for i in 0..<n {
+                        let b = Int(t[i])
+                        let start = starts[b] & (previousAlnum ^ 1)
+                        previousAlnum = alnum[b]
+                        guard start != 0 else { continue }
+                        for k in table.byFirst[b] where i + k.count <= n {
                             let same = k.withUnsafeBufferPointer { kb in memcmp(t.baseAddress! + i, kb.baseAddress!, k.count) == 0 }
-                            if same, i + k.count == n || !isAlnum(t[i + k.count]) { ends.append(i + k.count) }
+                            if same, i + k.count == n || alnum[Int(t[i + k.count])] == 0 { ends.append(i + k.count) }
                         }
                     }
-                    i += 1
                 }
             }
         }
