@@ -43,6 +43,9 @@ enum PatternReversal {
     struct Parser {
         let chars: [Character]
         var i = 0
+        /// Groups open around the current position (bounded: the reader recurses per group).
+        var depth = 0
+        static let maxDepth = 200
 
         var atEnd: Bool { i >= chars.count }
 
@@ -72,7 +75,10 @@ enum PatternReversal {
                     open = "(?:"
                     i += 2
                 }
+                depth += 1
+                guard depth <= Parser.maxDepth else { throw Unsupported(message: "groups nested more than \(Parser.maxDepth) deep") }
                 let inner = try alternatives()
+                depth -= 1
                 guard i < chars.count, chars[i] == ")" else { throw Unsupported(message: "unclosed '('") }
                 i += 1
                 return .group(open, inner)

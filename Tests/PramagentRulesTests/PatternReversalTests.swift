@@ -14,7 +14,8 @@ import Testing
     }
 
     @Test func refusesWhatCannotBeReversedHere() {
-        for pattern in ["^abc", "abc$", "(?i)abc", "a(?=b)", "(a)\\1", "\\Aabc", "a(b", "a)b", "[ab", "*a"] {
+        let deep = String(repeating: "(", count: 100_000) + "a" + String(repeating: ")", count: 100_000)
+        for pattern in ["^abc", "abc$", "(?i)abc", "a(?=b)", "(a)\\1", "\\Aabc", "a(b", "a)b", "[ab", "*a", deep] {
             #expect(throws: PatternReversal.Unsupported.self, "\(pattern)") { try PatternReversal.reversed(pattern) }
         }
     }
