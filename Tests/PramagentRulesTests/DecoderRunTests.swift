@@ -10,8 +10,7 @@ import Testing
         var rng = GateTests.Rng(state: 5)
         var seen = 0
         for round in 0..<5_000 {
-            var text = ""
-            for _ in 0..<rng.int(24) { text += pieces[rng.int(pieces.count)] }
+            let text = rng.text(of: pieces, fewerThan: 24)
             let bytes = Array(text.utf8)
             var expected: [Range<Int>] = []
             Decoders.scanRuns(bytes, of: Decoders.base64Run) { run in

@@ -8,6 +8,12 @@ import Testing
         var state: UInt64
         mutating func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 33 }
         mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+        /// Fewer than `count` pieces picked at random, joined (test texts).
+        mutating func text(of pieces: [String], fewerThan count: Int) -> String {
+            var text = ""
+            for _ in 0..<int(count) { text += pieces[int(pieces.count)] }
+            return text
+        }
     }
 
     func gates(_ text: String) throws -> Gates {

@@ -21,8 +21,7 @@ import Testing
         var rng = GateTests.Rng(state: 13)
         var found = 0
         for round in 0..<3_000 {
-            var text = ""
-            for _ in 0..<rng.int(16) { text += pieces[rng.int(pieces.count)] }
+            let text = rng.text(of: pieces, fewerThan: 16)
             let lower = Array(text.utf8)
             for (table, keywords) in [(PIIDetectors.birthTable, PIIDetectors.birthKeywords), (PIIDetectors.mrnTable, PIIDetectors.mrnKeywords),
                                       (PIIDetectors.planTable, PIIDetectors.planKeywords)] {
