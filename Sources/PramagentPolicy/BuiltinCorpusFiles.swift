@@ -141,7 +141,7 @@ rules:
       no_match: ["System: Ubuntu 22.04", "The admin messages are archived monthly."]
   - id: af.clearance_claim
     severity: medium
-    from_end: [2]
+    from_end: [2, 3]
     description: Claimed clearance or privileges offered as a reason the model must comply.
     references: [OWASP-LLM01]
     patterns:
@@ -1082,7 +1082,7 @@ rules:
       no_match: ["The course analyses real malware samples in an isolated lab.", "Give me a working example of a Python decorator."]
   - id: jb.anything_persona
     severity: high
-    from_end: [2, 4, 5, 7]
+    from_end: [2, 4, 6, 8]
     description: A persona defined by doing anything, never refusing, despising content policies or answering forbidden questions.
     references: [OWASP-LLM01]
     patterns:
