@@ -23,7 +23,8 @@ struct RawSocket {
     func writeAll(_ bytes: UnsafeRawBufferPointer) -> Bool {
         var offset = 0
         while offset < bytes.count {
-            let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            // MSG_NOSIGNAL: a peer that has gone gives EPIPE (false here), not a SIGPIPE that kills us.
+            let n = send(fd, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
             if n <= 0 { if n < 0 && errno == EINTR { continue }; return false }
             offset += n
         }

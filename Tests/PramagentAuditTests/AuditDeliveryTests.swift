@@ -168,14 +168,14 @@ struct AuditDeliveryTests {
         var got: [UInt64] = []
         // The first frame and half of the second; then the rest.
         for part in [all[..<(frames[0].count + 3)], all[(frames[0].count + 3)...]] {
-            _ = Array(part).withUnsafeBytes { write(fds[1], $0.baseAddress, $0.count) }
+            _ = Array(part).withUnsafeBytes { Glibc.send(fds[1], $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             let filled = reader.fill(fds[0])
             #expect(filled)
             while let f = reader.next() { got.append(try Pramagent_V1_AuditAck(serializedBytes: [UInt8](f)).durableProducerSeq) }
         }
         #expect(got == [1, 2, 3])
         // A zero length is malformed: the reader stops and says so.
-        _ = [UInt8]([0, 0, 0, 0]).withUnsafeBytes { write(fds[1], $0.baseAddress, 4) }
+        _ = [UInt8]([0, 0, 0, 0]).withUnsafeBytes { Glibc.send(fds[1], $0.baseAddress, 4, Int32(MSG_NOSIGNAL)) }
         let filled = reader.fill(fds[0])
         let next = reader.next()
         #expect(filled && next == nil && reader.failed)

@@ -21,7 +21,7 @@ final class Producer {
 
     func send(_ append: Pramagent_V1_AuditAppend) throws {
         let frame = try Framing.frame(append)
-        _ = frame.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        _ = frame.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } // EPIPE, never SIGPIPE
     }
 
     func receive() throws -> Pramagent_V1_AuditAck? {
