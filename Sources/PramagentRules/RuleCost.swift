@@ -20,26 +20,29 @@ public struct RuleCostProfile: Sendable {
 }
 
 extension RuleEngine {
+    /// Median microseconds of `runs` scans of `bytes` with `db` alone, and its match count.
+    func medianScan(_ db: VectorscanDatabase, _ bytes: [UInt8], runs: Int) throws -> (micros: Double, matches: Int) {
+        let scratch = try ScratchPool(databases: [db])
+        return scratch.withScratch { s in
+            var samples: [Double] = []
+            var count = 0
+            for _ in 0..<max(1, runs) {
+                let collector = MatchCollector(limit: limits.maxMatches)
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                db.scan(bytes, scratch: s, into: collector)
+                samples.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1000)
+                count = collector.hits.count
+            }
+            return (samples.sorted()[samples.count / 2], count)
+        }
+    }
+
     /// Times the databases of this engine on `text` (median of `runs` scans each); with
     /// `perRule`, also compiles every rule alone and times it on its view's text (slow: one
     /// Vectorscan compile per rule).
     public func costProfile(of text: [UInt8], runs: Int = 20, perRule: Bool = false) throws -> RuleCostProfile {
         let texts = viewTexts(text)
-        func time(_ db: VectorscanDatabase, _ bytes: [UInt8]) throws -> (Double, Int) {
-            let scratch = try ScratchPool(databases: [db])
-            return scratch.withScratch { s in
-                var samples: [Double] = []
-                var count = 0
-                for _ in 0..<max(1, runs) {
-                    let collector = MatchCollector(limit: limits.maxMatches)
-                    let t0 = DispatchTime.now().uptimeNanoseconds
-                    db.scan(bytes, scratch: s, into: collector)
-                    samples.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1000)
-                    count = collector.hits.count
-                }
-                return (samples.sorted()[samples.count / 2], count)
-            }
-        }
+        func time(_ db: VectorscanDatabase, _ bytes: [UInt8]) throws -> (Double, Int) { try medianScan(db, bytes, runs: runs) }
         var views: [RuleCostProfile.Entry] = []
         var gateMicros = 0.0, gateHits = 0
         for db in Gates.databases {
@@ -140,17 +143,7 @@ extension RuleEngine {
         let mirrored = Array(view.reversed())
         func time(_ pattern: String, _ bytes: [UInt8]) throws -> Double {
             let db = try VectorscanDatabase(patterns: [pattern], flags: [UInt32(HS_FLAG_DOTALL | HS_FLAG_CASELESS)])
-            let scratch = try ScratchPool(databases: [db])
-            return scratch.withScratch { s in
-                var samples: [Double] = []
-                for _ in 0..<max(1, runs) {
-                    let collector = MatchCollector(limit: limits.maxMatches)
-                    let t0 = DispatchTime.now().uptimeNanoseconds
-                    db.scan(bytes, scratch: s, into: collector)
-                    samples.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1000)
-                }
-                return samples.sorted()[samples.count / 2]
-            }
+            return try medianScan(db, bytes, runs: runs).micros
         }
         var out: [PatternOrientation] = []
         for rule in rules where rule.view == .prose && rule.concept == nil {
