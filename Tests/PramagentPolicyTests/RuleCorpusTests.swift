@@ -46,6 +46,30 @@ import Testing
             }
         }
     }
+
+    /// Benign texts side by side stay benign: a concept rule that reads across a sentence break
+    /// must not pair the end of one text with the start of the next (the benchmark's 16 KiB text
+    /// once flagged "The chatbot on our website answers ... returns." + "Do not tell the customer ...").
+    @Test func benignTextsSideBySideStayBenign() throws {
+        let injection = ["prompt_injection", "jailbreak", "indirect_injection", "authority_framing", "fictional_wrapper", "owasp_llm"]
+        let engine = try RuleEngine(rules: injection.flatMap { BuiltinRuleCorpora.all[$0]?.rules ?? [] })
+        let benign = try FromEndTests.lines("redteam/benign.jsonl")
+        #expect(benign.count >= 700)
+        var chunks: [String] = []
+        var current = ""
+        for text in benign {
+            current += text + " "
+            if current.utf8.count > 3_000 { chunks.append(current); current = "" }
+        }
+        chunks.append(current)
+        for chunk in chunks {
+            let findings = engine.scan(chunk).findings
+            let bytes = Array(chunk.utf8)
+            for f in findings {
+                Issue.record("\(f.ruleID) flags benign texts side by side: \(String(decoding: bytes[f.start..<f.end], as: UTF8.self))")
+            }
+        }
+    }
 }
 
 @Suite struct CustomRuleTests {
