@@ -135,8 +135,12 @@ public enum PIIDetectors {
         let n = d.count
         switch d[0] {
         case 4: return n == 13 || n == 16 || n == 19 // Visa
-        case 5: return (51...55).contains(prefix(2)) && n == 16 // Mastercard
-        case 2: return (2221...2720).contains(prefix(4)) && n == 16 // Mastercard 2-series
+        case 5:
+            if [5018, 5020, 5038, 5893].contains(prefix(4)) { return n >= 13 } // Maestro
+            return (51...55).contains(prefix(2)) && n == 16 // Mastercard
+        case 2:
+            if (2200...2204).contains(prefix(4)) { return n >= 16 } // Mir
+            return (2221...2720).contains(prefix(4)) && n == 16 // Mastercard 2-series
         case 3:
             let p2 = prefix(2)
             if p2 == 34 || p2 == 37 { return n == 15 } // American Express
@@ -146,6 +150,7 @@ public enum PIIDetectors {
         case 6:
             if prefix(4) == 6011 || prefix(2) == 65 || (644...649).contains(prefix(3)) { return (16...19).contains(n) } // Discover
             if prefix(2) == 62 { return (16...19).contains(n) } // UnionPay
+            if [6304, 6759, 6761, 6762, 6763].contains(prefix(4)) { return n >= 13 } // Maestro
             return false
         default: return false
         }

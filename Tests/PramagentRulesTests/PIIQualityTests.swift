@@ -33,7 +33,8 @@ import Testing
 
     func card(_ rng: inout Rng) -> String {
         let (prefix, length): (String, Int) = rng.pick([("4", 16), ("51", 16), ("55", 16), ("2221", 16), ("2720", 16), ("34", 15), ("37", 15),
-                                                        ("6011", 16), ("65", 16), ("3530", 16), ("36", 14), ("4", 13)])
+                                                        ("6011", 16), ("65", 16), ("3530", 16), ("36", 14), ("4", 13),
+                                                        ("62", 16), ("5018", 16), ("6759", 16), ("6304", 19), ("2200", 16)])
         let body = prefix + rng.digits(length - prefix.count - 1)
         let number = body + String(luhnDigit(body))
         switch rng.int(0...2) {
