@@ -2509,7 +2509,7 @@ rules:
     examples: {match: ["password = pypi-AgEIcHlwaS5vcmcCJDU3OTM5YzQ5LTNkMGQtNDBlZS05ZGQ2LTVkZmFhYzYyNzE4NQACKlszLCJmNDkz"], no_match: ["Use a PyPI API token instead of your password."]}
   - id: sec.huggingface_token
     severity: high
-    patterns: ['\bhf_[A-Za-z0-9]{34}\b']
+    patterns: ['\bhf_[A-Za-z0-9]{34,40}\b']
     description: Hugging Face access token.
     examples: {match: ["HF_TOKEN=hf_AbCdEfGhIjKlMnOpQrStUvWxYz01234567"], no_match: ["Set hf_transfer to speed up downloads."]}
   - id: sec.database_url_password
@@ -2568,6 +2568,11 @@ rules:
     patterns: ['\bsshpass\s+-p\s*["'']?\S{4,}', '(?i)\bmysql\s+[^\n]{0,60}-p[^\s-]{4,}']
     description: Passwords passed on a command line.
     examples: {match: ["sshpass -p 'hunter22' ssh root@10.0.0.5", "mysql -u root -pS3cr3tPass db"], no_match: ["Use sshpass only in test setups.", "mysql -u root -p db"]}
+  - id: sec.digitalocean_token
+    severity: high
+    patterns: ['\bdo[por]_v1_[a-f0-9]{64}\b']
+    description: DigitalOcean personal access, OAuth or refresh token.
+    examples: {match: ["DIGITALOCEAN_TOKEN=dop_v1_3b5f8c2a9e1d4f7b6a0c8e2d4f6b8a0c2e4d6f8b0a2c4e6d8f0b2a4c6e8d0f2a"], no_match: ["Tokens start with dop_v1_ and are 71 characters long."]}
 
 """#),
         ("shell_injection.yaml", #"""
