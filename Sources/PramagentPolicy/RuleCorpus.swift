@@ -97,7 +97,7 @@ public enum RuleCorpusLoader {
     /// One rule mapping (also used for a policy's custom rules).
     static func parseRule(_ node: YAMLNode, category: String, view: RuleView, lexicons: [String: [String]] = [:]) throws(PolicyIssue) -> Rule {
         let m = try node.mapping(allowed: ["id", "category", "severity", "pattern", "patterns", "concepts", "view", "description", "references",
-                                           "examples", "placeholder", "from_end"], context: "a rule")
+                                           "examples", "placeholder", "from_end", "not_after"], context: "a rule")
         guard let idNode = m["id"] else { throw node.issue("policy_missing_key", "a rule needs an id") }
         let id = try idNode.string()
         guard let sevNode = m["severity"] else { throw node.issue("policy_missing_key", "rule \(id) needs a severity") }
@@ -136,6 +136,14 @@ public enum RuleCorpusLoader {
                 guard n <= patterns.count else { throw item.issue("policy_invalid", "rule \(id) has \(patterns.count) pattern(s), not \(n)") }
                 rule.fromEnd.insert(n - 1)
             }
+        }
+        if let n = m["not_after"] {
+            // Advice and reported speech right before a match ("never let it", "asking the model to")
+            // cancel it; `{name}` stands for every phrase of that lexicon, as in concept terms.
+            guard chosenView == .prose, concept == nil else {
+                throw n.issue("policy_invalid", "not_after applies to prose patterns only (concept rules have unless)")
+            }
+            rule.notAfter = try ConceptRuleParser.expand(try n.stringList(), lexicons: lexicons, at: n)
         }
         if rule.placeholder == nil && category == "secrets" { rule.placeholder = "[SECRET]" }
         return rule

@@ -96,7 +96,7 @@ extension BundleBuilder {
                 let pii = detectors[scope] ?? []
                 var key = scope.rawValue + "\u{0}" + pii.map(\.rawValue).sorted().joined(separator: ",")
                 for r in rules { key += "\u{0}\(r.id)\u{1}\(r.view.rawValue)\u{1}\(r.severity.rawValue)\u{1}\(r.category)\u{1}\(r.placeholder ?? "")\u{1}" + r.patterns.joined(separator: "\u{2}") + "\u{1}" + (r.concept?.cacheKey ?? "")
-                    + "\u{1}" + r.fromEnd.sorted().map(String.init).joined(separator: ",") }
+                    + "\u{1}" + r.fromEnd.sorted().map(String.init).joined(separator: ",") + "\u{1}" + r.notAfter.joined(separator: "\u{2}") }
                 let compile = { () throws(RuleCompileError) -> RuleEngine in try RuleEngine(rules: rules, pii: pii) }
                 do {
                     if let cache { return try cache.ruleEngine(for: SHA256.hash(key).hexString, compile: compile) }

@@ -41,6 +41,11 @@ public struct Rule: Sendable {
     /// reversed view; see `PatternReversal`): the same matches, found faster when the pattern's
     /// rare words come last. A hint for speed only.
     public var fromEnd: Set<Int> = []
+    /// Phrases that cancel a match of a prose pattern when they come right before it ("never let
+    /// it" override the system prompt, "asking the model to" role-play as an unrestricted AI):
+    /// advice and reported speech about an attack rather than the attack. Read like the prose
+    /// view (case, punctuation and leetspeak folded), whole words only.
+    public var notAfter: [String] = []
 
     public init(id: String, category: String, severity: Severity, patterns: [String], view: RuleView = .prose,
                 description: String = "", references: [String] = [], positives: [String] = [], negatives: [String] = [],

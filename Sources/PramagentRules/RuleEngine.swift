@@ -81,6 +81,8 @@ public final class RuleEngine: Sendable {
     private let hasRules: Bool
     let concepts: ConceptEvaluator
     private let conceptTerms: VectorscanDatabase?
+    /// `Rule.notAfter` of each rule, as prose-skeleton bytes.
+    private let notAfter: [[[UInt8]]]
 
     /// Compiles `rules` (one database per view) and switches on `pii` detectors.
     public init(rules: [Rule], pii: Set<PIIKind> = [], limits: ScanLimits = ScanLimits()) throws(RuleCompileError) {
@@ -92,6 +94,24 @@ public final class RuleEngine: Sendable {
         }
         let concepts = try ConceptEvaluator(rules: rules)
         self.concepts = concepts
+        var notAfter: [[[UInt8]]] = []
+        for rule in rules {
+            guard !rule.notAfter.isEmpty else { notAfter.append([]); continue }
+            guard rule.view == .prose, rule.concept == nil else {
+                throw RuleCompileError(ruleID: rule.id, patternIndex: 0, message: "not_after applies to prose patterns only (concept rules have unless)")
+            }
+            var phrases: [[UInt8]] = []
+            for phrase in rule.notAfter {
+                let literal = FastViews.skeleton(FastViews.prose(FastViews.plainView(Array(phrase.utf8))))
+                guard !literal.isEmpty, literal.count <= ConceptEvaluator.maxTermBytes else {
+                    throw RuleCompileError(ruleID: rule.id, patternIndex: 0,
+                                           message: "not_after phrase \"\(phrase)\" must have letters or digits and at most \(ConceptEvaluator.maxTermBytes) bytes")
+                }
+                phrases.append(literal)
+            }
+            notAfter.append(phrases)
+        }
+        self.notAfter = notAfter
         // Patterns of each database: one per view, and for prose patterns matched from the end
         // (`Rule.fromEnd`) two more: the reversed patterns over the reversed view, which only
         // says where the earliest match starts, and the same patterns forward, run from there.
@@ -271,18 +291,22 @@ public final class RuleEngine: Sendable {
                 }
                 if let prose, let proseView {
                     for hit in refine(prose, proseBytes, proseHits, s) {
-                        add(prose.ruleOfPattern[Int(hit.id)], proseView.originalSpan(hit.from, hit.to), nil)
+                        let rule = prose.ruleOfPattern[Int(hit.id)]
+                        if !follows(notAfter[rule], proseBytes, hit.from) { add(rule, proseView.originalSpan(hit.from, hit.to), nil) }
                     }
                     for hit in refine(prose, rotated, rotHits, s) {
-                        add(prose.ruleOfPattern[Int(hit.id)], proseView.originalSpan(hit.from, hit.to), "rot13")
+                        let rule = prose.ruleOfPattern[Int(hit.id)]
+                        if !follows(notAfter[rule], rotated, hit.from) { add(rule, proseView.originalSpan(hit.from, hit.to), "rot13") }
                     }
                 }
                 if let late = proseFromEndForward, let proseView {
                     for hit in refine(late, proseBytes, lateHits, s) {
-                        add(late.ruleOfPattern[Int(hit.id)], proseView.originalSpan(hit.from, hit.to), nil)
+                        let rule = late.ruleOfPattern[Int(hit.id)]
+                        if !follows(notAfter[rule], proseBytes, hit.from) { add(rule, proseView.originalSpan(hit.from, hit.to), nil) }
                     }
                     for hit in refine(late, rotated, lateRotHits, s) {
-                        add(late.ruleOfPattern[Int(hit.id)], proseView.originalSpan(hit.from, hit.to), "rot13")
+                        let rule = late.ruleOfPattern[Int(hit.id)]
+                        if !follows(notAfter[rule], rotated, hit.from) { add(rule, proseView.originalSpan(hit.from, hit.to), "rot13") }
                     }
                 }
             }
@@ -364,6 +388,19 @@ public final class RuleEngine: Sendable {
         while start > 0 && bytes[start - 1] != 0x20 { start -= 1 }
         let hits = matches(forward, start == 0 ? bytes : Array(bytes[start...]), scratch, &truncated)
         return start == 0 ? hits : hits.map { ($0.id, $0.from + start, $0.to + start) }
+    }
+
+    /// True when one of `phrases` (whole words) ends right before offset `from` of a prose view,
+    /// one space apart (`Rule.notAfter`).
+    private func follows(_ phrases: [[UInt8]], _ view: [UInt8], _ from: Int) -> Bool {
+        guard !phrases.isEmpty, from <= view.count else { return false }
+        let end = from > 0 && view[from - 1] == 0x20 ? from - 1 : from
+        for p in phrases where p.count <= end {
+            let start = end - p.count
+            guard start == 0 || view[start - 1] == 0x20 else { continue }
+            if view[start..<end].elementsEqual(p) { return true }
+        }
+        return false
     }
 
     /// Concept rule matches `(rule, from, to)` in a prose view (offsets into `bytes`).

@@ -263,10 +263,15 @@ public enum TextNormalizer {
         }
     }
 
-    /// Cyrillic and Greek letters that look like Latin ones (after lower-casing).
+    /// Cyrillic and Greek letters that look like Latin ones (after lower-casing), and typographic
+    /// quotes and dashes as their ASCII forms: "don’t" from a phone reads "don't" (then "don t"
+    /// in the prose view), not as a word of its own.
     static let confusables: [UInt32: UInt8] = {
         var m: [UInt32: UInt8] = [:]
         let pairs: [(String, Character)] = [
+            ("\u{2018}\u{2019}\u{201A}\u{201B}\u{2032}\u{02BC}\u{02B9}\u{FF07}", "'"),
+            ("\u{201C}\u{201D}\u{201E}\u{201F}\u{2033}\u{00AB}\u{00BB}\u{FF02}", "\""),
+            ("\u{2010}\u{2011}\u{2012}\u{2013}\u{2014}\u{2015}\u{2212}", "-"),
             ("аɑα", "a"), ("вЬьβ", "b"), ("сϲς", "c"), ("ԁ", "d"), ("еєεҽ", "e"), ("ғ", "f"), ("ɡ", "g"), ("һн", "h"),
             ("іїιıɩ", "i"), ("јϳ", "j"), ("κк", "k"), ("ӏⅼ", "l"), ("м", "m"), ("ηп", "n"), ("оοσ", "o"), ("рρ", "p"),
             ("ԛ", "q"), ("г", "r"), ("ѕ", "s"), ("τт", "t"), ("υμ", "u"), ("ѵν", "v"), ("ԝω", "w"), ("хχ", "x"),

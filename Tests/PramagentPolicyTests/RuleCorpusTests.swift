@@ -180,4 +180,26 @@ import Testing
         #expect(load("    - {id: a, severity: high, view: raw, patterns: ['ignore rules'], from_end: [1]}")?.contains("prose patterns only") == true)
         #expect(load("    - {id: a, severity: high, patterns: ['ignore rules$'], from_end: [1]}")?.contains("cannot be matched from the end") == true)
     }
+
+    @Test func notAfterIsChecked() throws {
+        func load(_ rule: String) -> String? {
+            let bundle = """
+            version: 1
+            tools:
+              t: {side_effect: read, tenants: [x]}
+            scanning:
+              rules:
+            \(rule)
+            """
+            do { _ = try PolicyLoader().load(files: [("p.yaml", bundle)]); return nil } catch { return "\(error)" }
+        }
+        #expect(load("    - {id: a, severity: high, patterns: ['ignore rules'], not_after: [never let it]}") == nil)
+        #expect(load("    - {id: a, severity: high, view: plain, patterns: ['rm -rf'], not_after: [never run]}")?.contains("prose patterns only") == true)
+        #expect(load("    - {id: a, severity: high, patterns: ['ignore rules'], not_after: ['{advice}']}")?.contains("unknown lexicon {advice}") == true)
+        #expect(load("    - {id: a, severity: high, patterns: ['ignore rules'], not_after: ['--']}")?.contains("not_after phrase") == true)
+        // The bundled corpora expand their lexicon of reported speech into the rules that use it.
+        let rules = BuiltinRuleCorpora.all.values.flatMap(\.rules)
+        let marked = rules.filter { !$0.notAfter.isEmpty }
+        #expect(marked.count >= 5 && marked.allSatisfy { $0.notAfter.contains("asking the model to") })
+    }
 }
