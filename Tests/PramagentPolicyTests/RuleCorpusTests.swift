@@ -163,18 +163,21 @@ import Testing
         #expect(flagged > texts.count / 3)
     }
 
+    /// Loads a policy whose only scanning rule is `rule` (a YAML list item); the error, or nil.
+    static func load(_ rule: String) -> String? {
+        let bundle = """
+        version: 1
+        tools:
+          t: {side_effect: read, tenants: [x]}
+        scanning:
+          rules:
+        \(rule)
+        """
+        do { _ = try PolicyLoader().load(files: [("p.yaml", bundle)]); return nil } catch { return "\(error)" }
+    }
+
     @Test func hintsAreChecked() throws {
-        func load(_ rule: String) -> String? {
-            let bundle = """
-            version: 1
-            tools:
-              t: {side_effect: read, tenants: [x]}
-            scanning:
-              rules:
-            \(rule)
-            """
-            do { _ = try PolicyLoader().load(files: [("p.yaml", bundle)]); return nil } catch { return "\(error)" }
-        }
+        let load = FromEndTests.load
         #expect(load("    - {id: a, severity: high, patterns: ['ignore (all )?rules'], from_end: [1]}") == nil)
         #expect(load("    - {id: a, severity: high, patterns: ['ignore rules'], from_end: [2]}")?.contains("has 1 pattern(s), not 2") == true)
         #expect(load("    - {id: a, severity: high, view: raw, patterns: ['ignore rules'], from_end: [1]}")?.contains("prose patterns only") == true)
@@ -182,17 +185,7 @@ import Testing
     }
 
     @Test func notAfterIsChecked() throws {
-        func load(_ rule: String) -> String? {
-            let bundle = """
-            version: 1
-            tools:
-              t: {side_effect: read, tenants: [x]}
-            scanning:
-              rules:
-            \(rule)
-            """
-            do { _ = try PolicyLoader().load(files: [("p.yaml", bundle)]); return nil } catch { return "\(error)" }
-        }
+        let load = FromEndTests.load
         #expect(load("    - {id: a, severity: high, patterns: ['ignore rules'], not_after: [never let it]}") == nil)
         #expect(load("    - {id: a, severity: high, view: plain, patterns: ['rm -rf'], not_after: [never run]}")?.contains("prose patterns only") == true)
         #expect(load("    - {id: a, severity: high, patterns: ['ignore rules'], not_after: ['{advice}']}")?.contains("unknown lexicon {advice}") == true)
