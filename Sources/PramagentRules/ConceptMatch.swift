@@ -98,7 +98,7 @@ struct ConceptTerm: Sendable, Hashable {
         guard !bytes.contains(0x2A) else { throw Invalid(message: "term \"\(term)\": `*` may only end the last word") }
         if stem, bytes.last == 0x20 { throw Invalid(message: "term \"\(term)\": `*` must follow a letter or digit") }
         guard !bytes.isEmpty else { throw Invalid(message: "empty term") }
-        let literal = FastViews.skeleton(FastViews.prose(FastViews.plainView(bytes)))
+        let literal = FastViews.proseSkeleton(bytes)
         guard !literal.isEmpty else { throw Invalid(message: "term \"\(term)\" has no letters or digits") }
         guard literal.count <= ConceptEvaluator.maxTermBytes else {
             throw Invalid(message: "term \"\(term)\" is longer than \(ConceptEvaluator.maxTermBytes) bytes")

@@ -157,6 +157,9 @@ enum FastViews {
         return (joined, joined.count == words.count ? breaks : [])
     }
 
+    /// A short text (a concept term, a `not_after` phrase) read as the prose skeleton of a scan reads it.
+    static func proseSkeleton(_ text: [UInt8]) -> [UInt8] { skeleton(prose(plainView(text))) }
+
     /// The prose skeleton: `l` reads as `i` (see `PatternDialect.prose`). Byte for byte, so
     /// origins do not change.
     static func skeleton(_ bytes: [UInt8]) -> [UInt8] {

@@ -102,7 +102,7 @@ public final class RuleEngine: Sendable {
             }
             var phrases: [[UInt8]] = []
             for phrase in rule.notAfter {
-                let literal = FastViews.skeleton(FastViews.prose(FastViews.plainView(Array(phrase.utf8))))
+                let literal = FastViews.proseSkeleton(Array(phrase.utf8))
                 guard !literal.isEmpty, literal.count <= ConceptEvaluator.maxTermBytes else {
                     throw RuleCompileError(ruleID: rule.id, patternIndex: 0,
                                            message: "not_after phrase \"\(phrase)\" must have letters or digits and at most \(ConceptEvaluator.maxTermBytes) bytes")
@@ -289,25 +289,20 @@ public final class RuleEngine: Sendable {
                     for m in proseConcepts { add(m.rule, proseView.originalSpan(m.from, m.to), nil) }
                     for m in rotConcepts { add(m.rule, proseView.originalSpan(m.from, m.to), "rot13") }
                 }
-                if let prose, let proseView {
-                    for hit in refine(prose, proseBytes, proseHits, s) {
-                        let rule = prose.ruleOfPattern[Int(hit.id)]
-                        if !follows(notAfter[rule], proseBytes, hit.from) { add(rule, proseView.originalSpan(hit.from, hit.to), nil) }
+                if let proseView {
+                    // Prose pattern hits of one database on one view (the prose view or its ROT13),
+                    // unless a `not_after` phrase of the rule comes right before the match.
+                    func addProse(_ db: ViewDatabase?, _ view: [UInt8], _ hits: [(id: UInt32, from: Int, to: Int)], _ layer: String?) {
+                        guard let db else { return }
+                        for hit in refine(db, view, hits, s) {
+                            let rule = db.ruleOfPattern[Int(hit.id)]
+                            if !follows(notAfter[rule], view, hit.from) { add(rule, proseView.originalSpan(hit.from, hit.to), layer) }
+                        }
                     }
-                    for hit in refine(prose, rotated, rotHits, s) {
-                        let rule = prose.ruleOfPattern[Int(hit.id)]
-                        if !follows(notAfter[rule], rotated, hit.from) { add(rule, proseView.originalSpan(hit.from, hit.to), "rot13") }
-                    }
-                }
-                if let late = proseFromEndForward, let proseView {
-                    for hit in refine(late, proseBytes, lateHits, s) {
-                        let rule = late.ruleOfPattern[Int(hit.id)]
-                        if !follows(notAfter[rule], proseBytes, hit.from) { add(rule, proseView.originalSpan(hit.from, hit.to), nil) }
-                    }
-                    for hit in refine(late, rotated, lateRotHits, s) {
-                        let rule = late.ruleOfPattern[Int(hit.id)]
-                        if !follows(notAfter[rule], rotated, hit.from) { add(rule, proseView.originalSpan(hit.from, hit.to), "rot13") }
-                    }
+                    addProse(prose, proseBytes, proseHits, nil)
+                    addProse(prose, rotated, rotHits, "rot13")
+                    addProse(proseFromEndForward, proseBytes, lateHits, nil)
+                    addProse(proseFromEndForward, rotated, lateRotHits, "rot13")
                 }
             }
         }
