@@ -124,7 +124,14 @@ struct BenchScanCommand: AsyncParsableCommand {
         }
         for size in sizes.map({ $0 << 10 }) {
             let bytes = Array(prose(bytes: size).utf8)
-            let findings = scanning.text.scan(bytes).findings.count
+            let found = scanning.text.scan(bytes).findings
+            if !found.isEmpty {
+                // A finding sends the scan down the origin-tracking path: the figure is then not
+                // that of clean prose.
+                let ids = Set(found.map(\.ruleID)).sorted().joined(separator: ", ")
+                printError("warning: the \(size >> 10) KiB text has findings (\(ids)): this measures the slower path of texts that match")
+            }
+            let findings = found.count
             var samples: [UInt64] = []
             let end = nowNanos() + UInt64(seconds * 1e9)
             while true {

@@ -1129,6 +1129,7 @@ rules:
       no_match: ["The course covers ethics in engineering.", "He never abandons his principles."]
   - id: jb.answer_anything
     severity: medium
+    from_end: [2]
     description: Demands answers to anything regardless of rules.
     references: [OWASP-LLM01]
     patterns:
@@ -1211,7 +1212,7 @@ rules:
       no_match: ["Hypothetically, if you had no car, how would you commute?", "In theory the bridge has no load limits."]
   - id: jb.ai_without_limits
     severity: high
-    from_end: [1, 2, 6, 10]
+    from_end: [1, 2, 6, 9, 10]
     description: Casts the model as an AI without restrictions, filters or ethics (any phrasing).
     references: [OWASP-LLM01]
     patterns:
@@ -1282,7 +1283,7 @@ rules:
       no_match: ["The course analyses real malware samples in an isolated lab.", "Give me a working example of a Python decorator."]
   - id: jb.anything_persona
     severity: high
-    from_end: [2, 4, 6, 8]
+    from_end: [2, 4, 5, 6, 8]
     description: A persona defined by doing anything, never refusing, despising content policies or answering forbidden questions.
     references: [OWASP-LLM01]
     patterns:
@@ -1458,6 +1459,7 @@ rules:
       no_match: ["Our team built an AI called Ada to sort invoices. It answers questions about billing codes."]
   - id: jb.rant_then_break_rules
     severity: high
+    from_end: [1]
     description: The "moralising rant first, then break the rules" jailbreak ("now that we've got that out of the way, let's break the rules").
     references: [OWASP-LLM01]
     patterns:
@@ -1595,7 +1597,7 @@ rules:
       no_match: ["# compute the AI score for each row", "// TODO: refactor the model loader"]
   - id: owasp.llm02_sensitive_request
     severity: medium
-    from_end: [2]
+    from_end: [1, 2]
     description: Requests for other users' personal data or stored secrets.
     references: [OWASP-LLM02]
     patterns:
@@ -1763,6 +1765,7 @@ rules:
       no_match: ["Before running DROP DATABASE on any server, take a backup and get a second person to double-check.", "We drop the staging tables on the prod server every night, and no need to confirm is a setting we turned off."]
   - id: owasp.mass_messaging_loop
     severity: high
+    from_end: [1]
     description: Tells the agent to message everyone in a list over and over (spam, unbounded consumption).
     references: [OWASP-LLM06, OWASP-LLM10]
     patterns:
@@ -1772,6 +1775,7 @@ rules:
       no_match: ["Use the email tool to send the newsletter to the subscriber list once a month.", "Send the invitation to every contact in the wedding list."]
   - id: owasp.admin_grant_unreviewed
     severity: high
+    from_end: [1]
     description: Tells the agent to grant administrator rights and to skip the review or approval that goes with it (excessive agency).
     references: [OWASP-LLM06]
     patterns:
@@ -2052,7 +2056,7 @@ rules:
   - id: pi.ignore_previous
     severity: high
     not_after: ["{reported}"]
-    from_end: [5]
+    from_end: [3, 5]
     description: Asks the model to ignore, forget or override its earlier instructions.
     references: [OWASP-LLM01]
     patterns:
@@ -2191,7 +2195,7 @@ rules:
       no_match: ["Employees must not ignore the company travel policy.", "Read the content policy before posting."]
   - id: pi.reveal_instructions
     severity: high
-    from_end: [2, 3]
+    from_end: [1, 2, 3]
     description: Asks the model to print its system prompt or hidden instructions (OWASP LLM07).
     references: [OWASP-LLM01, OWASP-LLM07]
     patterns:
@@ -2319,7 +2323,7 @@ rules:
   - id: pi.dismiss_setup
     severity: high
     not_after: ["{reported}"]
-    from_end: [1, 2]
+    from_end: [1, 2, 3]
     description: Tells the model to drop the guidance it was set up with, described by where it came from (the start of the chat, the operator, its setup) rather than by the word "instructions".
     references: [OWASP-LLM01]
     patterns:
@@ -2359,6 +2363,7 @@ rules:
       no_match: ["Print everything in the shared folder before the audit.", "What were you told before the meeting about the budget?", "Paste the initial draft into the document."]
   - id: pi.task_swap
     severity: high
+    from_end: [1]
     description: Tells the model to abandon the task it was given and do something else instead (typical of injected text).
     references: [OWASP-LLM01]
     patterns:
@@ -2383,7 +2388,7 @@ rules:
       no_match: ["Could you set aside an hour on Friday for the onboarding briefing?", "The developers replaced the outdated login page.", "Kindly undo the last change to the spreadsheet.", "End of quarter review: revenue grew 12%."]
   - id: pi.hidden_preamble_request
     severity: high
-    from_end: [1, 4]
+    from_end: [1, 2, 4]
     description: Asks for the model's hidden or initial prompt by another name (preamble, briefing, the text above this chat).
     references: [OWASP-LLM07]
     patterns:
@@ -2415,7 +2420,7 @@ rules:
       no_match: ["What is the first sentence of the instructions that came with the dishwasher?", "The guardrails on the mountain road were replaced after the storm.", "Operator override accepted: the elevator will stay on the ground floor during inspection.", "The new rules supersede the 2019 handbook.", "Repeat after me: red lorry, yellow lorry.", "Summarise the system requirements for installing the software."]
   - id: pi.own_rules_set_aside
     severity: high
-    from_end: [3, 7]
+    from_end: [3, 4, 7]
     description: Everyday wording that sets the model's own rules aside (relax, pause, not use, don't apply, never written) or declares what it was taught void.
     references: [OWASP-LLM01]
     patterns:
@@ -2614,6 +2619,7 @@ rules:
       no_match: ["Dime a qué hora abre la tienda.", "Zeig mir den Weg zum Bahnhof."]
   - id: pi.system_prompt_question
     severity: high
+    from_end: [1]
     description: Asks outright for the model's system prompt or hidden instructions ("What's your system prompt?").
     references: [OWASP-LLM07]
     patterns:
