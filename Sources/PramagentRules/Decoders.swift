@@ -17,10 +17,11 @@ enum Decoders {
         segments(in: text, budget: &budget, gates: .all)
     }
 
-    /// Only the layers whose gate is open (see `Gates`).
-    static func segments(in text: [UInt8], budget: inout Int, gates: Gates) -> [Segment] {
+    /// Only the layers whose gate is open (see `Gates`). With `base64Ends` (where the base64
+    /// gate matched in `text`), only the base64 runs holding a gate match are looked at.
+    static func segments(in text: [UInt8], budget: inout Int, gates: Gates, base64Ends: [Int]? = nil) -> [Segment] {
         var out: [Segment] = []
-        if gates.contains(.base64) { for run in base64Candidates(text) {
+        if gates.contains(.base64) { for run in base64Ends.map({ base64Candidates(text, around: $0) }) ?? base64Candidates(text) {
             // Padding only at the end: "key=value" is not one run.
             var end = run.upperBound
             while end < text.count && end - run.upperBound < 2 && text[end] == 0x3D { end += 1 }
@@ -82,6 +83,28 @@ enum Decoders {
                     previous = c & -member
                 }
                 if length >= minBase64, encoded != 0 { out.append(src.count - length..<src.count) }
+            }
+        }
+        return out
+    }
+
+    /// The runs `base64Candidates(text)` finds that hold the end of a gate match (`ends`:
+    /// offsets just past each match, ascending), found from those offsets: work in proportion
+    /// to the runs there, not to the text (prose has a few such runs, and paths or identifiers
+    /// open the gate).
+    static func base64Candidates(_ text: [UInt8], around ends: [Int]) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        text.withUnsafeBufferPointer { src in
+            base64Classes.withUnsafeBufferPointer { cls in
+                var covered = 0 // end of the last run looked at
+                for end in ends where end > covered && end <= src.count {
+                    var lo = end - 1, hi = end
+                    guard cls[Int(src[lo])] & b64Member != 0 else { continue }
+                    while lo > 0 && cls[Int(src[lo - 1])] & b64Member != 0 { lo -= 1 }
+                    while hi < src.count && cls[Int(src[hi])] & b64Member != 0 { hi += 1 }
+                    covered = hi
+                    if hi - lo >= minBase64, looksEncoded(text[lo..<hi]) { out.append(lo..<hi) }
+                }
             }
         }
         return out

@@ -63,9 +63,11 @@ struct Gates: OptionSet {
         patterns.indices.filter { patterns[$0].0 == .base64 },
     ]
 
+    /// Every other gate reports once; the base64 gate reports every match end, which says where
+    /// the runs worth decoding are (`Decoders.base64Candidates(_:around:)`).
     private static func compile(_ indices: [Int]) -> VectorscanDatabase {
         let flags = indices.map { i in
-            UInt32(HS_FLAG_SINGLEMATCH | HS_FLAG_DOTALL) | (patterns[i].0 == .base64 ? 0 : UInt32(HS_FLAG_CASELESS))
+            UInt32(HS_FLAG_DOTALL) | (patterns[i].0 == .base64 ? 0 : UInt32(HS_FLAG_SINGLEMATCH | HS_FLAG_CASELESS))
         }
         do throws(VectorscanDatabase.PatternError) {
             return try VectorscanDatabase(patterns: indices.map { patterns[$0].1 }, flags: flags)
@@ -75,14 +77,28 @@ struct Gates: OptionSet {
     }
 
     /// Which gates `bytes` opens.
-    static func open(_ bytes: [UInt8], scratch: OpaquePointer) -> Gates {
-        var gates: Gates = []
+    static func open(_ bytes: [UInt8], scratch: OpaquePointer) -> Gates { scan(bytes, scratch: scratch).gates }
+
+    /// What one gate pass found: the open gates, and where base64 gate matches end.
+    struct Scan {
+        var gates: Gates
+        /// Offsets just past each base64 gate match, ascending; nil when there were more than
+        /// `maxBase64Ends` (the decoder then reads the whole text).
+        var base64Ends: [Int]?
+    }
+
+    static let maxBase64Ends = 4_096
+
+    static func scan(_ bytes: [UInt8], scratch: OpaquePointer) -> Scan {
+        var result = Scan(gates: [], base64Ends: [])
         for (database, indices) in zip(databases, patternsOfDatabase) {
-            let collector = MatchCollector(limit: indices.count + 1)
+            let base64 = indices.count == 1 && patterns[indices[0]].0 == .base64
+            let collector = MatchCollector(limit: base64 ? maxBase64Ends : indices.count + 1)
             database.scan(bytes, scratch: scratch, into: collector)
-            for hit in collector.hits { gates.insert(patterns[indices[Int(hit.id)]].0) }
+            for hit in collector.hits { result.gates.insert(patterns[indices[Int(hit.id)]].0) }
+            if base64 { result.base64Ends = collector.truncated ? nil : collector.hits.map(\.to) }
         }
-        return gates
+        return result
     }
 
     static func forPII(_ kind: PIIKind) -> Gates {

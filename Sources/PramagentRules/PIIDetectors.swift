@@ -246,7 +246,7 @@ public enum PIIDetectors {
         var out: [Range<Int>] = []
         let n = t.count
         var lastEnd = 0
-        for at in 0..<n where t[at] == 0x40 {
+        for at in offsets(of: 0x40, in: t) {
             var s = at
             while s > lastEnd && isLocalByte(t[s - 1]) { s -= 1 }
             while s < at && t[s] == 0x2E { s += 1 }
@@ -259,6 +259,22 @@ public enum PIIDetectors {
             guard tld.count >= 2, tld.allSatisfy(isAlpha), !t[(at + 1)..<e].contains(where: { $0 == 0x2E }) || !hasEmptyLabel(t[(at + 1)..<e]) else { continue }
             out.append(s..<e)
             lastEnd = e
+        }
+        return out
+    }
+
+    /// Offsets of every `byte` in `t`, found with `memchr` (a loop over the text in Swift took
+    /// a bounds check and a branch per byte; prose has few '@').
+    static func offsets(of byte: UInt8, in t: [UInt8]) -> [Int] {
+        var out: [Int] = []
+        t.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            var p = UnsafeRawPointer(base)
+            let end = UnsafeRawPointer(base + buffer.count)
+            while p < end, let hit = memchr(p, Int32(byte), end - p) {
+                out.append(UnsafeRawPointer(hit) - UnsafeRawPointer(base))
+                p = UnsafeRawPointer(hit) + 1
+            }
         }
         return out
     }

@@ -247,8 +247,12 @@ public final class RuleEngine: Sendable {
         // Secrets and identifiers are matched on the text without invisible characters.
         let stripped = TextNormalizer.stripped(bytes)
         var gates: Gates = []
+        var base64Ends: [Int]?
         scratch.withScratch { s in
-            gates = Gates.open(stripped?.bytes ?? bytes, scratch: s)
+            let gateScan = Gates.scan(stripped?.bytes ?? bytes, scratch: s)
+            gates = gateScan.gates
+            // Gate offsets are into the stripped text: the decoders read the original.
+            base64Ends = stripped == nil ? gateScan.base64Ends : nil
             if hasRules {
                 if let raw {
                     if let clean = stripped {
@@ -315,7 +319,7 @@ public final class RuleEngine: Sendable {
             }
         }
         if depth < limits.decodeDepth {
-            for segment in Decoders.segments(in: bytes, budget: &budget, gates: gates) {
+            for segment in Decoders.segments(in: bytes, budget: &budget, gates: gates, base64Ends: base64Ends) {
                 for inner in scan(segment.decoded, depth: depth + 1, budget: &budget, truncated: &truncated) {
                     var f = inner
                     f.start = segment.range.lowerBound
