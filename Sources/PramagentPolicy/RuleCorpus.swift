@@ -90,7 +90,7 @@ public enum RuleCorpusLoader {
     }
 
     static func ruleView(_ node: YAMLNode) throws(PolicyIssue) -> RuleView {
-        guard let v = RuleView(rawValue: try node.string()) else { throw node.issue("policy_invalid", "unknown view; expected prose, plain or raw") }
+        guard let v = RuleView(rawValue: try node.string()) else { throw node.issue("policy_invalid", "unknown view; expected prose, plain, raw or native") }
         return v
     }
 

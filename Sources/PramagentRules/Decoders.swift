@@ -18,7 +18,8 @@ enum Decoders {
     }
 
     /// Only the layers whose gate is open (see `Gates`). With `base64Ends` (where the base64
-    /// gate matched in `text`), only the base64 runs holding a gate match are looked at.
+    /// gate matched in `text`), only the base64 runs holding a gate match are looked at; hex
+    /// runs are decoded when they hold a hex gate match (`holdsHexGateMatch`).
     static func segments(in text: [UInt8], budget: inout Int, gates: Gates, base64Ends: [Int]? = nil) -> [Segment] {
         var out: [Segment] = []
         if gates.contains(.base64) { for run in base64Ends.map({ base64Candidates(text, around: $0) }) ?? base64Candidates(text) {
@@ -30,11 +31,14 @@ enum Decoders {
             budget -= decoded.count
             out.append(Segment(range: range, layer: "base64", decoded: decoded))
         } }
-        if gates.contains(.hex) { scanRuns(text, of: hexRun) { range in
-            guard range.count >= minHex, budget > 0, let decoded = hex(text[range]), isReadable(decoded) else { return }
-            budget -= decoded.count
-            out.append(Segment(range: range, layer: "hex", decoded: decoded))
-        } }
+        if gates.contains(.hex) {
+            func decode(_ range: Range<Int>) {
+                guard range.count >= minHex, budget > 0, let decoded = hex(text[range]), isReadable(decoded) else { return }
+                budget -= decoded.count
+                out.append(Segment(range: range, layer: "hex", decoded: decoded))
+            }
+            scanRuns(text, of: hexRun) { range in if holdsHexGateMatch(text, range) { decode(range) } }
+        }
         guard gates.contains(.url) else { return out }
         scanRuns(text, of: urlToken) { range in
             guard budget > 0, text[range].contains(0x25), let decoded = percentDecoded(text[range]), isReadable(decoded) else { return }
@@ -108,6 +112,28 @@ enum Decoders {
             }
         }
         return out
+    }
+
+    /// True when the hex run `range` of `text` holds a match of the hex gate (`Gates.patterns`):
+    /// a digit and 11 hex digits, `\x` and 2 hex digits, or `0x`, 2 hex digits and a comma or
+    /// space. Only such runs are decoded, so the gate opens for every run the decoder reads.
+    static func holdsHexGateMatch(_ text: [UInt8], _ range: Range<Int>) -> Bool {
+        var fromDigit = 0 // hex digits in a row since the first digit among them (0: none)
+        for k in range {
+            let b = text[k]
+            guard hexValue(b) != nil else {
+                fromDigit = 0
+                if (b == 0x78 || b == 0x58), k + 2 < range.upperBound, hexValue(text[k + 1]) != nil, hexValue(text[k + 2]) != nil {
+                    if k > range.lowerBound, text[k - 1] == 0x5C { return true }           // \x41
+                    if k > range.lowerBound, text[k - 1] == 0x30, k + 3 < text.count,
+                       text[k + 3] == 0x2C || text[k + 3] == 0x20 { return true }                  // 0x41,
+                }
+                continue
+            }
+            if fromDigit > 0 { fromDigit += 1 } else if b >= 0x30 && b <= 0x39 { fromDigit = 1 }
+            if fromDigit >= 12 { return true }
+        }
+        return false
     }
 
     static let runClasses: [UInt8] = (0..<256).map { b in
@@ -245,8 +271,10 @@ enum Decoders {
         var printable = 0
         var alphanumerics = 0
         for b in bytes {
-            if (b >= 0x20 && b < 0x7F) || b == 0x0A || b == 0x0D || b == 0x09 { printable += 1 }
-            if (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) { alphanumerics += 1 }
+            // Bytes of other scripts (UTF-8 sequences, checked below) count as printable letters:
+            // a payload in Russian or Chinese is as readable as one in English.
+            if (b >= 0x20 && b < 0x7F) || b == 0x0A || b == 0x0D || b == 0x09 || b >= 0x80 { printable += 1 }
+            if (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || b >= 0x80 { alphanumerics += 1 }
         }
         // Payloads are punctuation-heavy ("' OR '1'='1", "../../etc"): a fifth alphanumeric is enough;
         // random bytes fail the printable test long before.

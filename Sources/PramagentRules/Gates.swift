@@ -40,10 +40,11 @@ struct Gates: OptionSet {
         (.medicalRecordNumber, #"medical record|mrn|patient id|patient number|chart number"#),
         (.healthPlanID, #"health plan|member id|member number|subscriber id|insurance id|policy number|medicare|medicaid|beneficiary id|group number"#),
         (.base64, #"([a-z][A-Z0-9]|[A-Z][A-Z0-9]|[0-9][A-Za-z]|[+/])[A-Za-z0-9+/_-]{6}"#),
-        // Hex runs start the window at a digit: readable decoded text (at least 95 % printable,
-        // see `Decoders.isReadable`) is mostly bytes 0x09-0x7E, whose first hex digit is 0-7, so
-        // a run of 12 or more has a digit with 11 hex digits after it. `[0-9a-f]{12}` alone was
-        // the slowest gate: prose is full of the letters a-f.
+        // A hex run is decoded when it holds a match of this gate (`Decoders.holdsHexGateMatch`):
+        // a digit and 11 hex digits, which the hex of any ASCII text of 6 bytes or more has (the
+        // first hex digit of an ASCII byte is 0-7), and the hex of text in other scripts almost
+        // always (spaces are 20, Cyrillic and Arabic lead bytes d0-db, continuations 80-9f).
+        // `[0-9a-f]{12}` alone was the slowest gate: prose is full of the letters a-f.
         (.hex, #"[0-9][0-9a-f]{11}|\\x[0-9a-f]{2}|0x[0-9a-f]{2}[, ]"#),
         (.url, #"%[0-9a-f]{2}"#),
         (.rot13, #"rot[ -]?13|rot[ -]?thirteen|caesar|cipher|shift(ed)? (each|every|all) (letter|character)|decod|decrypt|unscramble|vtaber|nyy cerivbhf|vafgehpgvba"#),
@@ -52,22 +53,26 @@ struct Gates: OptionSet {
     static let all = Gates(rawValue: (1 << 13) - 1)
 
     /// The gate databases (tiny; compiled once per process). The base64 gate, the only
-    /// case-sensitive one, has a database of its own: together with the others it made the
-    /// pass several times slower on text where it opens early (67 against 11 + 1.5 us on 16 KiB
-    /// of package documentation).
+    /// case-sensitive one, has a database of its own that reports every match: together with
+    /// the others it made the pass several times slower on text where it opens early (67
+    /// against 11 + 1.5 us on 16 KiB of package documentation).
     static let databases: [VectorscanDatabase] = patternsOfDatabase.map(compile)
+
+    /// The gates whose every match end is kept: they say where the runs worth decoding are.
+    /// (Hex was tried too: its matches cost ~6 us per 16 KiB and prose hardly opens it.)
+    static let located: Gates = [.base64]
 
     /// Pattern index (into `patterns`) of each id of each database in `databases`.
     static let patternsOfDatabase: [[Int]] = [
-        patterns.indices.filter { patterns[$0].0 != .base64 },
-        patterns.indices.filter { patterns[$0].0 == .base64 },
+        patterns.indices.filter { !located.contains(patterns[$0].0) },
+        patterns.indices.filter { located.contains(patterns[$0].0) },
     ]
 
-    /// Every other gate reports once; the base64 gate reports every match end, which says where
-    /// the runs worth decoding are (`Decoders.base64Candidates(_:around:)`).
+    /// Every other gate reports once.
     private static func compile(_ indices: [Int]) -> VectorscanDatabase {
         let flags = indices.map { i in
-            UInt32(HS_FLAG_DOTALL) | (patterns[i].0 == .base64 ? 0 : UInt32(HS_FLAG_SINGLEMATCH | HS_FLAG_CASELESS))
+            UInt32(HS_FLAG_DOTALL) | (located.contains(patterns[i].0) ? 0 : UInt32(HS_FLAG_SINGLEMATCH))
+                | (patterns[i].0 == .base64 ? 0 : UInt32(HS_FLAG_CASELESS))
         }
         do throws(VectorscanDatabase.PatternError) {
             return try VectorscanDatabase(patterns: indices.map { patterns[$0].1 }, flags: flags)
@@ -79,24 +84,31 @@ struct Gates: OptionSet {
     /// Which gates `bytes` opens.
     static func open(_ bytes: [UInt8], scratch: OpaquePointer) -> Gates { scan(bytes, scratch: scratch).gates }
 
-    /// What one gate pass found: the open gates, and where base64 gate matches end.
+    /// What one gate pass found: the open gates, and where the base64 gate matches end.
     struct Scan {
         var gates: Gates
-        /// Offsets just past each base64 gate match, ascending; nil when there were more than
-        /// `maxBase64Ends` (the decoder then reads the whole text).
+        /// Offsets just past each base64 gate match, ascending; nil when it matched more than
+        /// `maxEnds` times (the decoder then reads the whole text).
         var base64Ends: [Int]?
     }
 
-    static let maxBase64Ends = 4_096
+    static let maxEnds = 4_096
 
     static func scan(_ bytes: [UInt8], scratch: OpaquePointer) -> Scan {
         var result = Scan(gates: [], base64Ends: [])
         for (database, indices) in zip(databases, patternsOfDatabase) {
-            let base64 = indices.count == 1 && patterns[indices[0]].0 == .base64
-            let collector = MatchCollector(limit: base64 ? maxBase64Ends : indices.count + 1)
+            let locating = located.contains(patterns[indices[0]].0)
+            let collector = MatchCollector(limit: locating ? maxEnds : indices.count + 1)
             database.scan(bytes, scratch: scratch, into: collector)
             for hit in collector.hits { result.gates.insert(patterns[indices[Int(hit.id)]].0) }
-            if base64 { result.base64Ends = collector.truncated ? nil : collector.hits.map(\.to) }
+            guard locating else { continue }
+            if collector.truncated {
+                // Cut short: a gate not seen yet may still be open.
+                result.gates.formUnion(located)
+                result.base64Ends = nil
+            } else {
+                result.base64Ends = collector.hits.map(\.to)
+            }
         }
         return result
     }

@@ -10,6 +10,43 @@ enum PatternDialect {
         "\\b(?:" + lettersIL(pattern) + ")"
     }
 
+    /// Native-view patterns get the view's fold on every non-ASCII character (see
+    /// `TextNormalizer.nativeFold`): written in capitals, with presentation forms or harakat,
+    /// they still read as the text does. A character that folds to ASCII punctuation is
+    /// escaped, so a full-width parenthesis stays a literal.
+    /// Inside a character class a character is folded only when it stays one character (a
+    /// class member that became two would change the class).
+    static func native(_ pattern: String) -> String {
+        var out = ""
+        var inClass = false
+        var escaped = false
+        for cluster in pattern {
+            if escaped { out.append(cluster); escaped = false; continue }
+            if cluster == "\\" { out.append(cluster); escaped = true; continue }
+            if cluster == "[" { inClass = true } else if cluster == "]" { inClass = false }
+            // ASCII letters in lower case, as the view has them: the database is compiled without
+            // HS_FLAG_CASELESS, which in UTF-8 mode folds every letter of every script and made
+            // compiling several times slower. Escapes (`\S`, `\W`) are kept as written.
+            if let ascii = cluster.asciiValue {
+                out.append(ascii >= 0x41 && ascii <= 0x5A ? Character(Unicode.Scalar(ascii | 0x20)) : cluster)
+                continue
+            }
+            guard cluster.unicodeScalars.contains(where: { $0.value >= 0x80 }) else { out.append(cluster); continue }
+            let folded = String(decoding: TextNormalizer.nativeFold(cluster.unicodeScalars.map(\.value)), as: UTF8.self)
+            if inClass && folded.unicodeScalars.count != 1 { out.append(cluster); continue }
+            for scalar in folded.unicodeScalars {
+                let v = scalar.value
+                let alnum = (v >= 0x30 && v <= 0x39) || (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A)
+                if v < 0x80 && !alnum && v != 0x20 { out.append("\\") }
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    /// True when `pattern` has a character outside ASCII (every native-view pattern must).
+    static func hasNonASCII(_ pattern: String) -> Bool { pattern.utf8.contains { $0 >= 0x80 } }
+
     static func lettersIL(_ pattern: String) -> String {
         var out = ""
         var inClass = false

@@ -17,6 +17,14 @@ public enum RuleView: String, Sendable, CaseIterable {
     case plain
     /// The original bytes, case-sensitive unless the pattern says `(?i)`. For secrets and identifiers.
     case raw
+    /// The text in its own script, for rules written in scripts other than Latin (Cyrillic,
+    /// Chinese, Japanese, Korean, Arabic, Devanagari, ...): NFKC, lower case, invisible characters,
+    /// combining marks that do not compose, Arabic harakat and tatweel removed, whitespace runs
+    /// as one space, typographic quotes and dashes as ASCII; no confusable or leetspeak folding
+    /// (which read Cyrillic as Latin). Patterns
+    /// are UTF-8 (`.` and classes are whole characters) and are folded the same way. Read only
+    /// for texts with non-ASCII characters: every pattern must contain one.
+    case native
 }
 
 /// One detection rule: matched by any of its patterns (Vectorscan syntax: no backreferences or

@@ -74,8 +74,10 @@ extension RuleEngine {
                 perRuleEntries.append(.init(name: "concept terms (\(concepts.terms.count))", view: "prose", micros: micros, matches: hits))
             }
             for rule in rules where rule.concept == nil {
-                let patterns = rule.patterns.map { rule.view == .prose ? PatternDialect.prose($0) : $0 }
-                let flags = patterns.map { _ in UInt32(HS_FLAG_DOTALL) | (rule.view == .raw ? 0 : UInt32(HS_FLAG_CASELESS)) }
+                let patterns = rule.patterns.map { rule.view == .prose ? PatternDialect.prose($0) : rule.view == .native ? PatternDialect.native($0) : $0 }
+                let flags = patterns.map { _ in
+                    UInt32(HS_FLAG_DOTALL) | (rule.view == .raw ? 0 : rule.view == .native ? UInt32(HS_FLAG_UTF8) : UInt32(HS_FLAG_CASELESS))
+                }
                 let db = try VectorscanDatabase(patterns: patterns, flags: flags)
                 let (micros, hits) = try time(db, texts[rule.view]!)
                 perRuleEntries.append(.init(name: rule.id, view: rule.view.rawValue, micros: micros, matches: hits))

@@ -64,7 +64,7 @@ public final class RuleEngine: Sendable {
 
         static let lookback = 512
     }
-    private enum Database: CaseIterable { case prose, plain, raw, proseFromEnd, proseFromEndForward }
+    private enum Database: CaseIterable { case prose, plain, raw, native, proseFromEnd, proseFromEndForward }
     private struct PatternEntry: Sendable {
         let rule: Int
         let pattern: Int
@@ -77,6 +77,8 @@ public final class RuleEngine: Sendable {
     private let proseFromEndForward: ViewDatabase?
     private let plain: ViewDatabase?
     private let raw: ViewDatabase?
+    /// Patterns in scripts other than Latin, over the native view (UTF-8 mode).
+    private let native: ViewDatabase?
     private let scratch: ScratchPool
     private let hasRules: Bool
     let concepts: ConceptEvaluator
@@ -119,7 +121,15 @@ public final class RuleEngine: Sendable {
         for (r, rule) in rules.enumerated() {
             for (p, pattern) in rule.patterns.enumerated() {
                 var f = UInt32(HS_FLAG_DOTALL)
-                if rule.view != .raw { f |= UInt32(HS_FLAG_CASELESS) }
+                if rule.view != .raw && rule.view != .native { f |= UInt32(HS_FLAG_CASELESS) }
+                if rule.view == .native {
+                    guard PatternDialect.hasNonASCII(pattern) else {
+                        throw RuleCompileError(ruleID: rule.id, patternIndex: p,
+                                               message: "a native-view pattern must contain a character outside ASCII (the view is read only for such texts; use prose or plain)")
+                    }
+                    jobs[.native, default: []].append(PatternEntry(rule: r, pattern: p, text: PatternDialect.native(pattern), flags: f | UInt32(HS_FLAG_UTF8)))
+                    continue
+                }
                 guard rule.view == .prose else {
                     jobs[rule.view == .plain ? .plain : .raw, default: []].append(PatternEntry(rule: r, pattern: p, text: pattern, flags: f))
                     continue
@@ -189,6 +199,7 @@ public final class RuleEngine: Sendable {
         prose = take(.prose)
         plain = take(.plain)
         raw = take(.raw)
+        native = take(.native)
         proseFromEnd = take(.proseFromEnd)
         proseFromEndForward = take(.proseFromEndForward)
         // Concept terms: one literal database on the prose skeleton, each term between spaces
@@ -212,7 +223,7 @@ public final class RuleEngine: Sendable {
                 }
             }
         }
-        let databases = [prose, plain, raw, proseFromEnd, proseFromEndForward].compactMap { $0?.database } + [conceptTerms].compactMap { $0 }
+        let databases = [prose, plain, raw, native, proseFromEnd, proseFromEndForward].compactMap { $0?.database } + [conceptTerms].compactMap { $0 }
         hasRules = !databases.isEmpty
         do { scratch = try ScratchPool(databases: databases + Gates.databases) } catch {
             throw RuleCompileError(ruleID: "", patternIndex: 0, message: error.message)
@@ -263,6 +274,13 @@ public final class RuleEngine: Sendable {
                         for hit in refine(raw, bytes, matches(raw, bytes, s, &truncated), s) {
                             add(raw.ruleOfPattern[Int(hit.id)], hit.from..<hit.to, nil)
                         }
+                    }
+                }
+                // Native-script rules: only a text with non-ASCII characters has anything for them.
+                if let native, stripped != nil { // `stripped` is nil for an all-ASCII text
+                    let view = TextNormalizer.native(bytes)
+                    for hit in refine(native, view.bytes, matches(native, view.bytes, s, &truncated), s, utf8: true) {
+                        add(native.ruleOfPattern[Int(hit.id)], view.originalSpan(hit.from, hit.to), nil)
                     }
                 }
                 let hasProse = prose != nil || proseFromEnd != nil
@@ -336,7 +354,8 @@ public final class RuleEngine: Sendable {
     func viewTexts(_ bytes: [UInt8]) -> [RuleView: [UInt8]] {
         let raw = TextNormalizer.stripped(bytes)?.bytes ?? bytes
         let plain = FastViews.plainView(bytes)
-        return [.raw: raw, .plain: plain, .prose: FastViews.skeleton(FastViews.prose(plain))]
+        return [.raw: raw, .plain: plain, .prose: FastViews.skeleton(FastViews.prose(plain)),
+                .native: TextNormalizer.native(bytes, tracking: false).bytes]
     }
 
     /// The reversed database of the prose patterns matched from the end (nil when there are none).
@@ -348,6 +367,7 @@ public final class RuleEngine: Sendable {
         case .prose: return prose?.database
         case .plain: return plain?.database
         case .raw: return raw?.database
+        case .native: return native?.database
         }
     }
 
@@ -430,9 +450,11 @@ public final class RuleEngine: Sendable {
     /// after the previous one of the same pattern extends it; otherwise the start is the latest
     /// offset, within the pattern's width, from which the pattern still matches up to the end
     /// (binary search with the same database on the short window). Linear: each search scans at
-    /// most `lookback` bytes a logarithmic number of times, and runs cost nothing extra.
+    /// most `lookback` bytes a logarithmic number of times, and runs cost nothing extra. With
+    /// `utf8` (a database in UTF-8 mode), windows start only at character boundaries: the
+    /// database must not be given a text that begins inside a character.
     private func refine(_ view: ViewDatabase, _ bytes: [UInt8], _ hits: [(id: UInt32, from: Int, to: Int)],
-                        _ scratch: OpaquePointer) -> [(id: UInt32, from: Int, to: Int)] {
+                        _ scratch: OpaquePointer, utf8: Bool = false) -> [(id: UInt32, from: Int, to: Int)] {
         guard !hits.isEmpty else { return [] }
         var out: [(id: UInt32, from: Int, to: Int)] = []
         var last: [UInt32: Int] = [:] // pattern id -> index in out
@@ -449,18 +471,24 @@ public final class RuleEngine: Sendable {
             }
             if let i = last[hit.id], out[i].to >= hit.to { continue }
             let width = min(view.widths[Int(hit.id)], ViewDatabase.lookback, hit.to)
-            var lo = hit.to - width // matches (assumed)
-            var hi = hit.to - 1     // latest possible start
-            if !matchesEnding(hit.id, from: hi, to: hit.to) {
+            // Candidate starts, earliest first: every offset of the window, or its character starts.
+            let first = hit.to - width
+            let starts: [Int] = utf8 ? (first..<hit.to).filter { bytes[$0] & 0xC0 != 0x80 } : []
+            let count = utf8 ? starts.count : width
+            guard count > 0 else { continue }
+            func start(_ k: Int) -> Int { utf8 ? starts[k] : first + k }
+            var lo = 0         // matches (assumed)
+            var hi = count - 1 // latest possible start
+            if !matchesEnding(hit.id, from: start(hi), to: hit.to) {
                 while lo < hi - 1 {
                     let mid = (lo + hi) / 2
-                    if matchesEnding(hit.id, from: mid, to: hit.to) { lo = mid } else { hi = mid }
+                    if matchesEnding(hit.id, from: start(mid), to: hit.to) { lo = mid } else { hi = mid }
                 }
             } else {
                 lo = hi
             }
             last[hit.id] = out.count
-            out.append((hit.id, lo, hit.to))
+            out.append((hit.id, start(lo), hit.to))
         }
         return out
     }
