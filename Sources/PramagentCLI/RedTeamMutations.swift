@@ -39,7 +39,9 @@ enum Mutation: String, CaseIterable, Sendable {
                 return options.randomElement(using: &rng)!
             }.joined())
         case .homoglyphs:
-            let table: [Character: Character] = ["a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "y": "у", "i": "і", "s": "ѕ"]
+            // Latin letters as Cyrillic look-alikes, and (for attacks written in Cyrillic) the reverse.
+            let table: [Character: Character] = ["a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "y": "у", "i": "і", "s": "ѕ",
+                                                 "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "х": "x", "у": "y", "і": "i"]
             return String(text.map { c in
                 guard let g = table[c], Double.random(in: 0..<1, using: &rng) < 0.5 else { return c }
                 return g

@@ -45,8 +45,57 @@ extension TextNormalizer {
             i = end
         }
         if out.bytes.last == 0x20 { out.removeLast() }
+        return cyrillicLookalikesFolded(out)
+    }
+
+    /// Latin letters that look Cyrillic (after lower-casing: a c e o p x y i j s, and the
+    /// capitals' h b m t k), as the Cyrillic letters they pose as, inside words that also have a
+    /// Cyrillic letter: "игнoрируй" with a Latin o reads "игнорируй". (The reverse of the prose
+    /// view's confusable folding, which reads Cyrillic look-alikes in Latin words as Latin.)
+    static func cyrillicLookalikesFolded(_ view: NormalizedText) -> NormalizedText {
+        let b = view.bytes
+        func isCyrillicLead(_ x: UInt8) -> Bool { x == 0xD0 || x == 0xD1 || x == 0xD2 || x == 0xD3 }
+        func isWordByte(_ x: UInt8) -> Bool { x >= 0x80 || (x >= 0x61 && x <= 0x7A) }
+        // Words (runs of letters of any script) with both a Cyrillic letter and a look-alike.
+        var mixed: [Range<Int>] = []
+        var i = 0
+        while i < b.count {
+            guard isWordByte(b[i]) else { i += 1; continue }
+            var j = i
+            var cyrillic = false, lookalike = false
+            while j < b.count && isWordByte(b[j]) {
+                if isCyrillicLead(b[j]) { cyrillic = true } else if b[j] < 0x80 && cyrillicLookalike[Int(b[j])] != nil { lookalike = true }
+                j += 1
+            }
+            if cyrillic && lookalike { mixed.append(i..<j) }
+            i = j
+        }
+        guard !mixed.isEmpty else { return view }
+        var out = NormalizedText(capacity: b.count + 16, tracking: view.tracking)
+        var k = 0
+        for word in mixed {
+            while k < word.lowerBound { out.append(b[k], from: view, k); k += 1 }
+            while k < word.upperBound {
+                if b[k] < 0x80, let cyrillic = cyrillicLookalike[Int(b[k])] {
+                    for byte in cyrillic { out.append(byte, from: view, k) }
+                } else {
+                    out.append(b[k], from: view, k)
+                }
+                k += 1
+            }
+        }
+        while k < b.count { out.append(b[k], from: view, k); k += 1 }
         return out
     }
+
+    /// UTF-8 of the Cyrillic letter each lower-case Latin look-alike stands for.
+    static let cyrillicLookalike: [[UInt8]?] = {
+        var table = [[UInt8]?](repeating: nil, count: 128)
+        for (latin, cyrillic) in zip("aceopxyijshbmtk", "асеорхуіјѕнвмтк") {
+            table[Int(latin.asciiValue!)] = Array(String(cyrillic).utf8)
+        }
+        return table
+    }()
 
     /// A mark that belongs to the character before it (general category Mn, Mc or Me).
     static func isCombiningMark(_ v: UInt32) -> Bool {

@@ -20,8 +20,8 @@ public enum RuleView: String, Sendable, CaseIterable {
     /// The text in its own script, for rules written in scripts other than Latin (Cyrillic,
     /// Chinese, Japanese, Korean, Arabic, Devanagari, ...): NFKC, lower case, invisible characters,
     /// combining marks that do not compose, Arabic harakat and tatweel removed, whitespace runs
-    /// as one space, typographic quotes and dashes as ASCII; no confusable or leetspeak folding
-    /// (which read Cyrillic as Latin). Patterns
+    /// as one space, typographic quotes and dashes as ASCII, Latin look-alikes inside Cyrillic
+    /// words as Cyrillic; no confusable or leetspeak folding (which read Cyrillic as Latin). Patterns
     /// are UTF-8 (`.` and classes are whole characters) and are folded the same way. Read only
     /// for texts with non-ASCII characters: every pattern must contain one.
     case native
