@@ -13,22 +13,49 @@ extension TextNormalizer {
         var i = 0
         let n = text.count
         var cluster: [UInt32] = []
+        // The words with both a Cyrillic letter and a Latin look-alike (offsets into `out`) get
+        // `cyrillicLookalikesFolded`. (A struct, not a closure over `out`: captured locals were
+        // boxed and checked for exclusive access on every byte.)
+        var words = MixedWords()
         while i < n {
             let b = text[i]
             if b < 0x80 {
                 if isASCIISpace(b) {
+                    words.end(at: out.bytes.count)
                     if !lastWasSpace { out.append(0x20, i, i + 1); lastWasSpace = true }
+                    words.start = out.bytes.count
                 } else {
-                    out.append(b >= 0x41 && b <= 0x5A ? b | 0x20 : b, i, i + 1)
+                    let lower = b >= 0x41 && b <= 0x5A ? b | 0x20 : b
+                    if lower >= 0x61 && lower <= 0x7A {
+                        if cyrillicLookalike[Int(lower)] != nil { words.lookalike = true }
+                        out.append(lower, i, i + 1)
+                    } else {
+                        words.end(at: out.bytes.count)
+                        out.append(lower, i, i + 1)
+                        words.start = out.bytes.count
+                    }
                     lastWasSpace = false
                 }
                 i += 1
                 continue
             }
             let (scalar, length) = decodeScalar(text, i)
+            var end = i + length
+            let marked = end < n && text[end] >= 0x80 && isCombiningMark(decodeScalar(text, end).0)
+            if !marked, let identity = nativeIdentity(scalar) {
+                // The common case: a letter the fold leaves as it is (or only lowers).
+                if identity {
+                    for k in i..<end { out.append(text[k], i, end) }
+                } else {
+                    for byte in String(Unicode.Scalar(scalar + 0x20)!).utf8 { out.append(byte, i, end) }
+                }
+                if scalar >= 0x0400 && scalar <= 0x04FF { words.cyrillic = true }
+                lastWasSpace = false
+                i = end
+                continue
+            }
             cluster.removeAll(keepingCapacity: true)
             cluster.append(scalar)
-            var end = i + length
             while end < n, text[end] >= 0x80 {
                 let (mark, markLength) = decodeScalar(text, end)
                 guard isCombiningMark(mark) else { break }
@@ -37,54 +64,97 @@ extension TextNormalizer {
             }
             let folded = cluster.count == 1 ? nativeFoldCached(scalar) : nativeFold(cluster)
             if folded.count == 1 && folded[0] == 0x20 {
+                words.end(at: out.bytes.count)
                 if !lastWasSpace { out.append(0x20, i, end); lastWasSpace = true }
+                words.start = out.bytes.count
             } else if !folded.isEmpty {
+                let punctuation = folded[0] < 0x80 && !(folded[0] >= 0x61 && folded[0] <= 0x7A)
+                if punctuation { words.end(at: out.bytes.count) } // punctuation folded to ASCII ends a word
                 for byte in folded { out.append(byte, i, end) }
+                if punctuation { words.start = out.bytes.count }
                 lastWasSpace = false
+                if folded.contains(where: { $0 >= 0xD0 && $0 <= 0xD3 }) { words.cyrillic = true }
             }
             i = end
         }
+        words.end(at: out.bytes.count)
         if out.bytes.last == 0x20 { out.removeLast() }
-        return cyrillicLookalikesFolded(out)
+        return words.ranges.isEmpty ? out : cyrillicLookalikesFolded(out, words: words.ranges)
+    }
+
+    /// The word being written (does it have a Cyrillic letter, a Latin look-alike) and the words
+    /// so far that had both.
+    struct MixedWords {
+        var cyrillic = false, lookalike = false
+        var start = 0
+        var ranges: [Range<Int>] = []
+
+        @inline(__always) mutating func end(at offset: Int) {
+            if cyrillic && lookalike { ranges.append(start..<offset) }
+            cyrillic = false
+            lookalike = false
+        }
+    }
+
+    /// For letters of the commonest scripts, what the fold does without computing it: true when
+    /// the character stays as it is, false when it only lowers (Cyrillic А-Я, +0x20), nil when
+    /// it must be folded (`nativeFold`). Chinese, Hangul, kana, Cyrillic а-я, Arabic, Hebrew,
+    /// Devanagari and Thai letters are unchanged by NFKC and lower-casing.
+    @inline(__always) static func nativeIdentity(_ v: UInt32) -> Bool? {
+        switch v {
+        case 0x4E00...0x9FFF, 0xAC00...0xD7A3, 0x3041...0x3096, 0x30A1...0x30FA, 0x0430...0x0450, 0x0452...0x045F,
+             0x0621...0x063A, 0x0641...0x064A, 0x05D0...0x05EA, 0x0905...0x0939, 0x0E01...0x0E30, 0x03B1...0x03C1, 0x03C3...0x03C9:
+            return true
+        case 0x0410...0x042F:
+            return false
+        default:
+            return nil
+        }
+    }
+
+    /// A mark that belongs to the character before it (general category Mn, Mc or Me). The
+    /// Basic Multilingual Plane is looked up in a bit table made once (the property lookup was a
+    /// tenth of a scan of text in other scripts).
+    static func isCombiningMark(_ v: UInt32) -> Bool {
+        if v < 0x10000 { return markBits[Int(v >> 6)] >> (v & 63) & 1 != 0 }
+        return isMarkCategory(v)
+    }
+
+    static let markBits: [UInt64] = (0..<1024).map { word in
+        var bits: UInt64 = 0
+        for k in 0..<64 where isMarkCategory(UInt32(word * 64 + k)) { bits |= 1 << UInt64(k) }
+        return bits
+    }
+
+    static func isMarkCategory(_ v: UInt32) -> Bool {
+        guard let scalar = Unicode.Scalar(v) else { return false }
+        switch scalar.properties.generalCategory {
+        case .nonspacingMark, .spacingMark, .enclosingMark: return true
+        default: return false
+        }
     }
 
     /// Latin letters that look Cyrillic (after lower-casing: a c e o p x y i j s, and the
     /// capitals' h b m t k), as the Cyrillic letters they pose as, inside words that also have a
     /// Cyrillic letter: "игнoрируй" with a Latin o reads "игнорируй". (The reverse of the prose
     /// view's confusable folding, which reads Cyrillic look-alikes in Latin words as Latin.)
-    static func cyrillicLookalikesFolded(_ view: NormalizedText) -> NormalizedText {
+    /// `words`: the ranges of `view` with both kinds of letter, ascending.
+    static func cyrillicLookalikesFolded(_ view: NormalizedText, words: [Range<Int>]) -> NormalizedText {
         let b = view.bytes
-        func isCyrillicLead(_ x: UInt8) -> Bool { x == 0xD0 || x == 0xD1 || x == 0xD2 || x == 0xD3 }
-        func isWordByte(_ x: UInt8) -> Bool { x >= 0x80 || (x >= 0x61 && x <= 0x7A) }
-        // Words (runs of letters of any script) with both a Cyrillic letter and a look-alike.
-        var mixed: [Range<Int>] = []
-        var i = 0
-        while i < b.count {
-            guard isWordByte(b[i]) else { i += 1; continue }
-            var j = i
-            var cyrillic = false, lookalike = false
-            while j < b.count && isWordByte(b[j]) {
-                if isCyrillicLead(b[j]) { cyrillic = true } else if b[j] < 0x80 && cyrillicLookalike[Int(b[j])] != nil { lookalike = true }
-                j += 1
-            }
-            if cyrillic && lookalike { mixed.append(i..<j) }
-            i = j
-        }
-        guard !mixed.isEmpty else { return view }
         var out = NormalizedText(capacity: b.count + 16, tracking: view.tracking)
         var k = 0
-        for word in mixed {
-            while k < word.lowerBound { out.append(b[k], from: view, k); k += 1 }
-            while k < word.upperBound {
-                if b[k] < 0x80, let cyrillic = cyrillicLookalike[Int(b[k])] {
-                    for byte in cyrillic { out.append(byte, from: view, k) }
+        for word in words {
+            out.append(contentsOf: view, k..<word.lowerBound)
+            for m in word {
+                if b[m] < 0x80, let cyrillic = cyrillicLookalike[Int(b[m])] {
+                    for byte in cyrillic { out.append(byte, from: view, m) }
                 } else {
-                    out.append(b[k], from: view, k)
+                    out.append(b[m], from: view, m)
                 }
-                k += 1
             }
+            k = word.upperBound
         }
-        while k < b.count { out.append(b[k], from: view, k); k += 1 }
+        out.append(contentsOf: view, k..<b.count)
         return out
     }
 
@@ -96,15 +166,6 @@ extension TextNormalizer {
         }
         return table
     }()
-
-    /// A mark that belongs to the character before it (general category Mn, Mc or Me).
-    static func isCombiningMark(_ v: UInt32) -> Bool {
-        guard let scalar = Unicode.Scalar(v) else { return false }
-        switch scalar.properties.generalCategory {
-        case .nonspacingMark, .spacingMark, .enclosingMark: return true
-        default: return false
-        }
-    }
 
     /// Dropped from the native view besides the invisible characters: Arabic harakat (optional
     /// vowel signs), the superscript alef and the tatweel (a stretching stroke, U+0640), which

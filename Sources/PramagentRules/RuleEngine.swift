@@ -278,9 +278,14 @@ public final class RuleEngine: Sendable {
                 }
                 // Native-script rules: only a text with non-ASCII characters has anything for them.
                 if let native, stripped != nil { // `stripped` is nil for an all-ASCII text
-                    let view = TextNormalizer.native(bytes)
-                    for hit in refine(native, view.bytes, matches(native, view.bytes, s, &truncated), s, utf8: true) {
-                        add(native.ruleOfPattern[Int(hit.id)], view.originalSpan(hit.from, hit.to), nil)
+                    // Without origins first; a text with matches is normalised again with them.
+                    let view = TextNormalizer.native(bytes, tracking: false).bytes
+                    let hits = matches(native, view, s, &truncated)
+                    if !hits.isEmpty {
+                        let tracked = TextNormalizer.native(bytes)
+                        for hit in refine(native, view, hits, s, utf8: true) {
+                            add(native.ruleOfPattern[Int(hit.id)], tracked.originalSpan(hit.from, hit.to), nil)
+                        }
                     }
                 }
                 let hasProse = prose != nil || proseFromEnd != nil

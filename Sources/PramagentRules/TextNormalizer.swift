@@ -43,6 +43,15 @@ public struct NormalizedText: Sendable {
         }
     }
 
+    /// Appends bytes `range` of `source` with their origins.
+    mutating func append(contentsOf source: NormalizedText, _ range: Range<Int>) {
+        bytes += source.bytes[range]
+        if tracking {
+            starts += source.starts[range]
+            ends += source.ends[range]
+        }
+    }
+
     mutating func removeLast() {
         bytes.removeLast()
         if tracking { starts.removeLast(); ends.removeLast() }

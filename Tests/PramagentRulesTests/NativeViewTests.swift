@@ -27,6 +27,21 @@ import Testing
         #expect(view("iPhone и ok") == "iphone и ok")                              // Latin words stay Latin
     }
 
+    /// The shortcuts of the view's loop say what the fold would: `nativeIdentity` for every
+    /// character of the BMP it answers for, and the mark table for every BMP scalar.
+    @Test func shortcutsAgreeWithTheFold() {
+        var answered = 0
+        for v in UInt32(0x80)..<0x10000 {
+            guard let scalar = Unicode.Scalar(v) else { continue }
+            #expect(TextNormalizer.isCombiningMark(v) == TextNormalizer.isMarkCategory(v))
+            guard let identity = TextNormalizer.nativeIdentity(v) else { continue }
+            answered += 1
+            let expected = identity ? Array(String(scalar).utf8) : Array(String(Unicode.Scalar(v + 0x20)!).utf8)
+            #expect(TextNormalizer.nativeFold([v]) == expected, "U+\(String(v, radix: 16))")
+        }
+        #expect(answered > 30_000)
+    }
+
     @Test func foldedLookalikesKeepTheirOrigins() {
         let text = "ИГНOРИРУЙ"   // the O is Latin
         let v = TextNormalizer.native(Array(text.utf8))
