@@ -27,38 +27,72 @@ enum FastViews {
         return v >= 0x41 && v <= 0x5A ? v | 0x20 : v
     }
 
-    /// Plain view of an all-ASCII text; nil when the text has non-ASCII bytes (use the full path).
-    /// Branch-free: every byte is written, and the output advances unless it is a space after a
-    /// space (whitespace at word breaks is unpredictable, and mispredicted branches were most of
-    /// this pass's time).
-    static func plain(_ text: [UInt8]) -> [UInt8]? {
-        text.withUnsafeBufferPointer { src -> [UInt8]? in
-            let n = src.count
+    /// True when `text` has a byte outside ASCII.
+    static func hasNonASCII(_ text: [UInt8]) -> Bool {
+        text.withUnsafeBufferPointer { src in
             var high: UInt8 = 0
             for b in src { high |= b }
-            guard high < 0x80 else { return nil }
+            return high >= 0x80
+        }
+    }
+
+    /// The plain view without origins (the bytes of `TextNormalizer.plain`). ASCII bytes go
+    /// through a table without branches: every byte is written, and the output advances unless
+    /// it is a space after a space (whitespace at word breaks is unpredictable, and mispredicted
+    /// branches were most of this pass's time). Other characters are folded one by one
+    /// (`TextNormalizer.fold`): English prose with a few curly quotes or dashes stays on this
+    /// path (it used to take the tracked normaliser, twice as slow for the whole scan).
+    static func plainView(_ text: [UInt8]) -> [UInt8] {
+        text.withUnsafeBufferPointer { src -> [UInt8] in
+            let n = src.count
+            // Folds of the non-ASCII characters, in order, and the room they need beyond their
+            // own bytes (a fold may be longer: "ﬃ" is "ffi").
+            var folds: [[UInt8]] = []
+            var extra = 0
+            if hasNonASCII(text) {
+                var i = 0
+                while i < n {
+                    guard src[i] >= 0x80 else { i += 1; continue }
+                    let (scalar, length) = TextNormalizer.decodeScalar(text, i)
+                    let folded = TextNormalizer.fold(scalar)
+                    extra += max(0, folded.count - length)
+                    folds.append(folded)
+                    i += length
+                }
+            }
             return plainTable.withUnsafeBufferPointer { table in
-                [UInt8](unsafeUninitializedCapacity: n) { out, count in
+                [UInt8](unsafeUninitializedCapacity: n + extra) { out, count in
                     guard let base = out.baseAddress else { count = 0; return }
                     var o = 0
                     var lastWasSpace = 1 // a leading space is dropped
-                    for b in src {
-                        let v = table[Int(b)]
-                        let isSpace = v == 0x20 ? 1 : 0
-                        base[o] = v
-                        o += 1 &- (isSpace & lastWasSpace)
-                        lastWasSpace = isSpace
+                    var i = 0
+                    var next = 0 // index into `folds`
+                    while i < n {
+                        let b = src[i]
+                        if b < 0x80 {
+                            let v = table[Int(b)]
+                            let isSpace = v == 0x20 ? 1 : 0
+                            base[o] = v
+                            o += 1 &- (isSpace & lastWasSpace)
+                            lastWasSpace = isSpace
+                            i += 1
+                            continue
+                        }
+                        let folded = folds[next]
+                        next += 1
+                        i += TextNormalizer.decodeScalar(text, i).1
+                        if folded.count == 1 && folded[0] == 0x20 {
+                            if lastWasSpace == 0 { base[o] = 0x20; o += 1; lastWasSpace = 1 }
+                        } else if !folded.isEmpty {
+                            for f in folded { base[o] = f; o += 1 }
+                            lastWasSpace = 0
+                        }
                     }
                     if o > 0 && base[o - 1] == 0x20 { o -= 1 }
                     count = o
                 }
             }
         }
-    }
-
-    /// The plain view without origins: the fast path for ASCII, else the full normaliser.
-    static func plainView(_ text: [UInt8]) -> [UInt8] {
-        plain(text) ?? TextNormalizer.plain(text, tracking: false).bytes
     }
 
     /// Prose view bytes from plain view bytes (same rules as `TextNormalizer.prose`).

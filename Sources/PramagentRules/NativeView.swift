@@ -96,6 +96,21 @@ extension TextNormalizer {
         }
     }
 
+    /// True when the native view of `text` has a character outside ASCII: some character is not
+    /// one the fold turns into ASCII or removes (curly quotes, dashes, no-break spaces,
+    /// zero-width characters). Native patterns always have one, so a text without cannot match
+    /// them: English prose with typographic punctuation skips the view.
+    static func nativeViewHasNonASCII(_ text: [UInt8]) -> Bool {
+        var i = 0
+        while i < text.count {
+            guard text[i] >= 0x80 else { i += 1; continue }
+            let (scalar, length) = decodeScalar(text, i)
+            if nativeIdentity(scalar) != nil || nativeFoldCached(scalar).contains(where: { $0 >= 0x80 }) { return true }
+            i += length
+        }
+        return false
+    }
+
     /// For letters of the commonest scripts, what the fold does without computing it: true when
     /// the character stays as it is, false when it only lowers (Cyrillic А-Я, +0x20), nil when
     /// it must be folded (`nativeFold`). Chinese, Hangul, kana, Cyrillic а-я, Arabic, Hebrew,

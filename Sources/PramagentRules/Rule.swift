@@ -23,7 +23,7 @@ public enum RuleView: String, Sendable, CaseIterable {
     /// as one space, typographic quotes and dashes as ASCII, Latin look-alikes inside Cyrillic
     /// words as Cyrillic; no confusable or leetspeak folding (which read Cyrillic as Latin). Patterns
     /// are UTF-8 (`.` and classes are whole characters) and are folded the same way. Read only
-    /// for texts with non-ASCII characters: every pattern must contain one.
+    /// for texts whose view has a non-ASCII character: every pattern must contain one once folded.
     case native
 }
 

@@ -123,11 +123,12 @@ public final class RuleEngine: Sendable {
                 var f = UInt32(HS_FLAG_DOTALL)
                 if rule.view != .raw && rule.view != .native { f |= UInt32(HS_FLAG_CASELESS) }
                 if rule.view == .native {
-                    guard PatternDialect.hasNonASCII(pattern) else {
+                    let folded = PatternDialect.native(pattern)
+                    guard PatternDialect.hasNonASCII(folded) else {
                         throw RuleCompileError(ruleID: rule.id, patternIndex: p,
-                                               message: "a native-view pattern must contain a character outside ASCII (the view is read only for such texts; use prose or plain)")
+                                               message: "a native-view pattern must contain a character outside ASCII once folded (the view is read only for texts with one; use prose or plain)")
                     }
-                    jobs[.native, default: []].append(PatternEntry(rule: r, pattern: p, text: PatternDialect.native(pattern), flags: f | UInt32(HS_FLAG_UTF8)))
+                    jobs[.native, default: []].append(PatternEntry(rule: r, pattern: p, text: folded, flags: f | UInt32(HS_FLAG_UTF8)))
                     continue
                 }
                 guard rule.view == .prose else {
@@ -277,7 +278,7 @@ public final class RuleEngine: Sendable {
                     }
                 }
                 // Native-script rules: only a text with non-ASCII characters has anything for them.
-                if let native, stripped != nil { // `stripped` is nil for an all-ASCII text
+                if let native, FastViews.hasNonASCII(bytes), TextNormalizer.nativeViewHasNonASCII(bytes) {
                     // Without origins first; a text with matches is normalised again with them.
                     let view = TextNormalizer.native(bytes, tracking: false).bytes
                     let hits = matches(native, view, s, &truncated)

@@ -149,9 +149,18 @@ public enum TextNormalizer {
     /// The original text with invisible characters (zero-width, bidi controls, soft hyphens,
     /// variation selectors) removed and compatibility forms folded (full-width digits and letters),
     /// case and punctuation kept; for secrets and identifiers split by invisible characters.
-    /// Nil when the text is plain ASCII (nothing to strip).
+    /// Nil when there is nothing to strip (plain ASCII, curly quotes, other scripts).
     public static func stripped(_ text: [UInt8]) -> NormalizedText? {
-        guard text.contains(where: { $0 >= 0x80 }) else { return nil }
+        guard FastViews.hasNonASCII(text) else { return nil }
+        var k = 0
+        var needed = false
+        while k < text.count {
+            guard text[k] >= 0x80 else { k += 1; continue }
+            let (scalar, length) = decodeScalar(text, k)
+            if isIgnorable(scalar) || (0xFF01...0xFF5E).contains(scalar) { needed = true; break }
+            k += length
+        }
+        guard needed else { return nil }
         var out = NormalizedText(capacity: text.count)
         var i = 0
         while i < text.count {

@@ -108,11 +108,21 @@ import Testing
         let e = try NativeViewTests.engine(["(ignore|игнорируй) all"])
         #expect(!e.scan("игнорируй all").findings.isEmpty)
         #expect(e.scan("ignore all").findings.isEmpty) // ASCII: the prose and plain rules apply
-        #expect(!e.scan("ignore all — ok").findings.isEmpty)
+        #expect(e.scan("ignore all — ok").findings.isEmpty) // the dash folds to ASCII: nothing for the view
+        #expect(!e.scan("ignore all, café").findings.isEmpty)
     }
 
     @Test func aPatternWithoutNonASCIIIsACompileError() {
         #expect(throws: RuleCompileError.self) { try NativeViewTests.engine(["ignore all"]) }
+        #expect(throws: RuleCompileError.self) { try NativeViewTests.engine(["ignore “all”"]) } // folds to ASCII quotes
+    }
+
+    @Test func textsWhoseViewIsASCIISkipIt() throws {
+        #expect(!TextNormalizer.nativeViewHasNonASCII(Array("Don’t — “quote” it\u{00A0}now\u{200B}".utf8)))
+        #expect(TextNormalizer.nativeViewHasNonASCII(Array("café".utf8)))
+        #expect(TextNormalizer.nativeViewHasNonASCII(Array("a 指令".utf8)))
+        let e = try NativeViewTests.engine(["игнорируй"])
+        #expect(!e.scan("“игнорируй”").findings.isEmpty)
     }
 
     @Test func decodedPayloadsInOtherScriptsAreRead() throws {
