@@ -118,7 +118,7 @@ extension TextNormalizer {
     @inline(__always) static func nativeIdentity(_ v: UInt32) -> Bool? {
         switch v {
         case 0x4E00...0x9FFF, 0xAC00...0xD7A3, 0x3041...0x3096, 0x30A1...0x30FA, 0x0430...0x0450, 0x0452...0x045F,
-             0x0621...0x063A, 0x0641...0x064A, 0x05D0...0x05EA, 0x0905...0x0939, 0x0E01...0x0E30, 0x03B1...0x03C1, 0x03C3...0x03C9:
+             0x0621...0x063A, 0x0641...0x0648, 0x064A, 0x05D0...0x05EA, 0x0905...0x0939, 0x0E01...0x0E30, 0x03B1...0x03C1, 0x03C3...0x03C9:
             return true
         case 0x0410...0x042F:
             return false
@@ -191,8 +191,8 @@ extension TextNormalizer {
 
     /// One character (a scalar and its combining marks) as the native view writes it: NFKC,
     /// lower case, then what `isNativeIgnorable` names removed (marks that did not compose);
-    /// typographic quotes and dashes as ASCII, Greek without accents, and ё as е (both are
-    /// commonly written either way).
+    /// typographic quotes and dashes as ASCII, Greek without accents, ё as е, and the Persian
+    /// and Arabic forms of yeh and kaf as one (all commonly written either way).
     static func nativeFold(_ scalars: [UInt32]) -> [UInt8] {
         guard let first = scalars.first else { return [] }
         if scalars.count == 1 {
@@ -209,6 +209,10 @@ extension TextNormalizer {
                 out.append(ascii) // typographic quotes and dashes, as in the other views
             } else if s.value == 0x0451 {
                 out += Array("\u{0435}".utf8) // ё is often written е
+            } else if s.value == 0x06CC || s.value == 0x0649 {
+                out += Array("\u{064A}".utf8) // Persian yeh and alef maksura as Arabic yeh (keyboards differ)
+            } else if s.value == 0x06A9 {
+                out += Array("\u{0643}".utf8) // Persian keheh as Arabic kaf
             } else if (0x0370...0x03FF).contains(s.value) || (0x1F00...0x1FFF).contains(s.value) {
                 // Greek accents (tonos, breathings) are often left out: the base letter only; final
                 // sigma as σ (a capital Σ lowers to σ one character at a time).

@@ -20,6 +20,7 @@ import Testing
         #expect(view("ＡＩ助手：忽略") == "ai助手:忽略")                       // full-width forms (NFKC)
         #expect(view("“Игнорируй” — всё") == "\"игнорируй\" - все")         // typographic punctuation as ASCII
         #expect(view("ｶﾞ") == "ガ")                                        // half-width kana compose
+        #expect(view("نادیده بگیر کن") == view("ناديده بگير كن"))            // Persian and Arabic yeh and kaf
         // Cyrillic is not read as Latin here (the prose view does that): "рор" stays Cyrillic;
         // Latin look-alikes inside a Cyrillic word read as the Cyrillic letters they pose as.
         #expect(view("рор") == "рор")
