@@ -304,13 +304,33 @@ public enum TextNormalizer {
     private static let cache = Mutex<[UInt32: [UInt8]]>([:])
 
     /// A non-ASCII scalar folded to its normalised UTF-8 bytes (empty when it is dropped).
+    /// The blocks of the commonest scripts and punctuation are looked up in a table made once,
+    /// Chinese characters are their own fold; the rest go through a locked cache (a lock and
+    /// a hash per character were a quarter of a scan of text in other scripts).
     static func fold(_ v: UInt32) -> [UInt8] {
+        for (range, table) in foldTables where range.contains(v) { return table[Int(v - range.lowerBound)] }
+        if (0x4E00...0x9FFF).contains(v) { return Array(String(Unicode.Scalar(v)!).utf8) }
         if isIgnorable(v) { return [] }
         if isUnicodeSpace(v) { return [0x20] }
         if let hit = cache.withLock({ $0[v] }) { return hit }
+        let out = computeFold(v)
+        cache.withLock { c in if c.count < 8_192 { c[v] = out } }
+        return out
+    }
+
+    /// Latin-1 and Latin Extended-A, Greek, Cyrillic, Hebrew, Arabic, Devanagari, Thai, general
+    /// punctuation, kana: each scalar's fold, computed when first needed (~1,900 scalars).
+    static let foldTables: [(ClosedRange<UInt32>, [[UInt8]])] = [
+        0x0080...0x017F, 0x0370...0x04FF, 0x0590...0x06FF, 0x0900...0x097F, 0x0E00...0x0E7F, 0x2000...0x206F, 0x3000...0x30FF,
+    ].map { range in (range, range.map(computeFold)) }
+
+    /// The fold itself: NFKD, combining marks dropped (NFKC without diacritics), lower case,
+    /// confusables as Latin, Unicode spaces as a space.
+    static func computeFold(_ v: UInt32) -> [UInt8] {
+        if isIgnorable(v) { return [] }
+        if isUnicodeSpace(v) { return [0x20] }
         var out: [UInt8] = []
         if let scalar = Unicode.Scalar(v) {
-            // NFKD then drop combining marks = NFKC without diacritics; then lower case.
             let decomposed = String(Character(scalar)).decomposedStringWithCompatibilityMapping.lowercased()
             for s in decomposed.unicodeScalars where !isIgnorable(s.value) {
                 if s.value < 0x80 {
@@ -324,7 +344,6 @@ public enum TextNormalizer {
                 }
             }
         }
-        cache.withLock { c in if c.count < 8_192 { c[v] = out } }
         return out
     }
 }

@@ -95,6 +95,18 @@ nonisolated(unsafe) var budgetForTest = 1 << 20
         mutating func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 33 }
     }
 
+    /// The fold's tables and shortcut say what the fold computes, for every scalar they answer.
+    @Test func foldTablesAgreeWithTheFold() {
+        var checked = 0
+        for v in UInt32(0x80)..<0x10000 where Unicode.Scalar(v) != nil {
+            let answered = TextNormalizer.foldTables.contains { $0.0.contains(v) } || (0x4E00...0x9FFF).contains(v)
+            guard answered else { continue }
+            #expect(TextNormalizer.fold(v) == TextNormalizer.computeFold(v), "U+\(String(v, radix: 16))")
+            checked += 1
+        }
+        #expect(checked > 20_000)
+    }
+
     @Test func thePlainViewOfInvalidUTF8MatchesTheTrackedOne() {
         for bytes: [UInt8] in [[0xFF, 0x41], [0x41, 0xC3], [0xE2, 0x80], [0x80, 0x80, 0x20, 0x20, 0x41], [0xF0, 0x9F, 0x98], [0xC3, 0xA9, 0xFF, 0x20]] {
             #expect(FastViews.plainView(bytes) == TextNormalizer.plain(bytes, tracking: true).bytes, "\(bytes)")
