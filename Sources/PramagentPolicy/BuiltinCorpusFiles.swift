@@ -486,9 +486,14 @@ rules:
   - id: fin.swift_bic
     severity: medium
     placeholder: "[SWIFT_BIC]"
-    patterns: ['\b(swift|bic)( code)?\s*[:#]?\s*[a-z]{6}[a-z0-9]{2}([a-z0-9]{3})?\b']
+    view: raw
+    # The code in capitals, apart from its label: in lower case any 8-letter word after "swift"
+    # ("Swift programs") or a word that starts with "bic" ("biçimlendirmek") read as a code.
+    patterns: ['\b(?i:swift|bic)(?i: code)?(\s*[:#]\s*|\s+)[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?\b']
     description: SWIFT/BIC code next to its label.
-    examples: {match: ["SWIFT: DEUTDEFF500"], no_match: ["Swift is a programming language."]}
+    examples: {match: ["SWIFT: DEUTDEFF500", "bic code DEUTDEFF", "Swift #BOFAUS3N"],
+               no_match: ["Swift is a programming language.", "Swift programs are compiled to native code.",
+                          "Elle sayfayı biçimlendirmek yerine", "BICDEUTDEFF"]}
   - id: fin.card_security_code
     severity: high
     placeholder: "[CVV]"
