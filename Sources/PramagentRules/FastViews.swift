@@ -45,9 +45,9 @@ enum FastViews {
     static func plainView(_ text: [UInt8]) -> [UInt8] {
         text.withUnsafeBufferPointer { src -> [UInt8] in
             let n = src.count
-            // Folds of the non-ASCII characters, in order, and the room they need beyond their
-            // own bytes (a fold may be longer: "ﬃ" is "ffi").
-            var folds: [[UInt8]] = []
+            // Folds of the non-ASCII characters with their lengths in the text, in order, and the
+            // room they need beyond their own bytes (a fold may be longer: "ﬃ" is "ffi").
+            var folds: [(bytes: [UInt8], length: Int)] = []
             var extra = 0
             if hasNonASCII(text) {
                 var i = 0
@@ -56,7 +56,7 @@ enum FastViews {
                     let (scalar, length) = TextNormalizer.decodeScalar(text, i)
                     let folded = TextNormalizer.fold(scalar)
                     extra += max(0, folded.count - length)
-                    folds.append(folded)
+                    folds.append((folded, length))
                     i += length
                 }
             }
@@ -78,9 +78,9 @@ enum FastViews {
                             i += 1
                             continue
                         }
-                        let folded = folds[next]
+                        let (folded, length) = folds[next]
                         next += 1
-                        i += TextNormalizer.decodeScalar(text, i).1
+                        i += length
                         if folded.count == 1 && folded[0] == 0x20 {
                             if lastWasSpace == 0 { base[o] = 0x20; o += 1; lastWasSpace = 1 }
                         } else if !folded.isEmpty {

@@ -113,6 +113,18 @@ import Testing
         #expect(!e.scan("ignore all, café").findings.isEmpty)
     }
 
+    /// The UTF-8 database must only be given valid UTF-8: broken sequences read as U+FFFD.
+    @Test func invalidUTF8GivesAValidView() throws {
+        let e = try NativeViewTests.engine(["игнорируй"])
+        for bytes: [UInt8] in [[0xD0], [0xD0, 0xB8, 0xFF, 0xD0], [0xE5, 0xBF], [0xC0, 0xAF, 0x41], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80]] {
+            let view = TextNormalizer.native(bytes).bytes
+            #expect(String(validating: view, as: UTF8.self) != nil, "\(bytes)")
+            #expect(e.scan(bytes).findings.isEmpty)
+        }
+        let broken = Array("игнорируй".utf8) + [0xFF] + Array(" все".utf8)
+        #expect(e.scan(broken).findings.map(\.ruleID) == ["t.native"])
+    }
+
     @Test func aPatternWithoutNonASCIIIsACompileError() {
         #expect(throws: RuleCompileError.self) { try NativeViewTests.engine(["ignore all"]) }
         #expect(throws: RuleCompileError.self) { try NativeViewTests.engine(["ignore “all”"]) } // folds to ASCII quotes
