@@ -17,7 +17,7 @@ struct BenchScanCommand: AsyncParsableCommand {
         Python pramagent's rules. With --socket it also measures ScanText of 1 KiB through the \
         daemon and a Health request on the same connection (the round trip without a scan). \
         --texts builds the texts from another JSON-lines corpus instead (for example prose this \
-        project did not write: scripts/debian-docs-benign-corpus), in its order.
+        project did not write: scripts/debian-docs-benign-corpus), in its order. Under each size,         a noise floor: a fixed computation as long as the median scan, run as often and timed the         same way; on a shared machine its p99 shows how much of the scan's p99 is the machine's.
         """)
 
     @Option(help: "Policy directory whose scanning section is measured.") var policies = "policies"
@@ -104,12 +104,20 @@ struct BenchScanCommand: AsyncParsableCommand {
         if let profileKiB {
             let profile = try scanning.text.costProfile(of: Array(prose(bytes: profileKiB << 10).utf8), runs: 21, perRule: true)
             print("databases on \(profileKiB) KiB (median of 21 scans):")
-            for e in profile.views { print(String(format: "  %-14@ %9.1f us  %6d matches", e.name as NSString, e.micros, e.matches)) }
+            for e in profile.views {
+                print(String(format: "  %-14@ %9.1f us  %6d matches  %7.0f KiB database", e.name as NSString, e.micros, e.matches, Double(e.bytes) / 1024))
+            }
             let whole = profile.rules.filter { !$0.name.contains("#") && !$0.name.hasPrefix("gate ") }
             let sum = whole.reduce(0) { $0 + $1.micros }
             print(String(format: "slowest rules and patterns (rule#n), each compiled alone (sum over all %d rules: %.0f us):", whole.count, sum))
-            for e in profile.rules.prefix(top) {
-                print(String(format: "  %8.1f us  %6d matches  %-6@ %@", e.micros, e.matches, e.view as NSString, e.name as NSString))
+            func row(_ e: RuleCostProfile.Entry) -> String {
+                String(format: "  %8.1f us  %6d matches  %6.0f KiB  %-6@ %@", e.micros, e.matches, Double(e.bytes) / 1024, e.view as NSString, e.name as NSString)
+            }
+            for e in profile.rules.prefix(top) { print(row(e)) }
+            if top > 0 {
+                // Databases larger than the CPU's caches are read from memory on every scan.
+                print(String(format: "largest compiled alone (sum over all rules: %.0f KiB):", Double(whole.reduce(0) { $0 + $1.bytes }) / 1024))
+                for e in profile.rules.sorted(by: { $0.bytes > $1.bytes }).prefix(top) { print(row(e)) }
             }
             if let dropTop {
                 guard dropTop >= 0 else { throw ValidationError("--drop-top must be 0 or more") }
@@ -144,6 +152,10 @@ struct BenchScanCommand: AsyncParsableCommand {
             }
             let label = size >= 1 << 20 ? "\(size >> 20) MiB" : "\(size >> 10) KiB"
             print(BenchScanCommand.report("in process \(label) (\(findings) findings)", &samples, size))
+            // The same number of runs of a pure computation as long as the median scan: what
+            // this machine's noise alone makes of p99 (the scan's p99 cannot be judged below it).
+            var floor = NoiseFloor.samples(targetNanos: samples[samples.count / 2], runs: samples.count, clock: nowNanos)
+            print(BenchScanCommand.report("  noise floor: a fixed computation of that p50", &floor, size).replacingOccurrences(of: #" \(.*MB/s at p50\)"#, with: "", options: .regularExpression))
         }
         guard let socket else { return }
         let connection = try await PramagentConnection.connect(path: socket)

@@ -11,6 +11,8 @@ public struct RuleCostProfile: Sendable {
         /// Median microseconds of one scan of the text.
         public var micros: Double
         public var matches: Int
+        /// Bytes of the compiled database (0 for a rule timed alone).
+        public var bytes: Int = 0
     }
     /// One entry per view database and the gate pass.
     public var views: [Entry]
@@ -44,21 +46,26 @@ extension RuleEngine {
         let texts = viewTexts(text)
         func time(_ db: VectorscanDatabase, _ bytes: [UInt8]) throws -> (Double, Int) { try medianScan(db, bytes, runs: runs) }
         var views: [RuleCostProfile.Entry] = []
-        var gateMicros = 0.0, gateHits = 0
+        var gateMicros = 0.0, gateHits = 0, gateBytes = 0
         for db in Gates.databases {
             let (micros, hits) = try time(db, texts[.raw]!)
             gateMicros += micros
             gateHits += hits
+            gateBytes += db.size
         }
-        views.append(.init(name: "gates", view: "raw", micros: gateMicros, matches: gateHits))
+        views.append(.init(name: "gates", view: "raw", micros: gateMicros, matches: gateHits, bytes: gateBytes))
         for view in RuleView.allCases {
             guard let db = database(view) else { continue }
             let (micros, hits) = try time(db, texts[view]!)
-            views.append(.init(name: view.rawValue, view: view.rawValue, micros: micros, matches: hits))
+            views.append(.init(name: view.rawValue, view: view.rawValue, micros: micros, matches: hits, bytes: db.size))
         }
         if let db = fromEndDatabase {
             let (micros, hits) = try time(db, Array(texts[.prose]!.reversed()))
-            views.append(.init(name: "prose from end", view: "prose", micros: micros, matches: hits))
+            views.append(.init(name: "prose from end", view: "prose", micros: micros, matches: hits, bytes: db.size))
+        }
+        if let db = conceptTermDatabase {
+            let (micros, hits) = try time(db, [0x20] + texts[.prose]! + [0x20])
+            views.append(.init(name: "concept terms", view: "prose", micros: micros, matches: hits, bytes: db.size))
         }
         var perRuleEntries: [RuleCostProfile.Entry] = []
         if perRule {
@@ -66,12 +73,12 @@ extension RuleEngine {
                 let flags = UInt32(HS_FLAG_SINGLEMATCH | HS_FLAG_DOTALL) | (gate == .base64 ? 0 : UInt32(HS_FLAG_CASELESS))
                 let db = try VectorscanDatabase(patterns: [pattern], flags: [flags])
                 let (micros, hits) = try time(db, texts[.raw]!)
-                perRuleEntries.append(.init(name: "gate \(i): \(pattern.prefix(40))", view: "raw", micros: micros, matches: hits))
+                perRuleEntries.append(.init(name: "gate \(i): \(pattern.prefix(40))", view: "raw", micros: micros, matches: hits, bytes: db.size))
             }
             if !concepts.isEmpty {
                 let db = try VectorscanDatabase(patterns: concepts.terms.map(\.pattern), flags: concepts.terms.map { _ in UInt32(HS_FLAG_DOTALL) })
                 let (micros, hits) = try time(db, [0x20] + texts[.prose]! + [0x20])
-                perRuleEntries.append(.init(name: "concept terms (\(concepts.terms.count))", view: "prose", micros: micros, matches: hits))
+                perRuleEntries.append(.init(name: "concept terms (\(concepts.terms.count))", view: "prose", micros: micros, matches: hits, bytes: db.size))
             }
             for rule in rules where rule.concept == nil {
                 let patterns = rule.patterns.map { rule.view == .prose ? PatternDialect.prose($0) : rule.view == .native ? PatternDialect.native($0) : $0 }
@@ -80,13 +87,13 @@ extension RuleEngine {
                 }
                 let db = try VectorscanDatabase(patterns: patterns, flags: flags)
                 let (micros, hits) = try time(db, texts[rule.view]!)
-                perRuleEntries.append(.init(name: rule.id, view: rule.view.rawValue, micros: micros, matches: hits))
+                perRuleEntries.append(.init(name: rule.id, view: rule.view.rawValue, micros: micros, matches: hits, bytes: db.size))
                 // Rules of several patterns: each pattern alone too (named `rule#index`).
                 if patterns.count > 1 {
                     for (i, pattern) in patterns.enumerated() {
                         let one = try VectorscanDatabase(patterns: [pattern], flags: [flags[i]])
                         let (m, h) = try time(one, texts[rule.view]!)
-                        perRuleEntries.append(.init(name: "\(rule.id)#\(i)", view: rule.view.rawValue, micros: m, matches: h))
+                        perRuleEntries.append(.init(name: "\(rule.id)#\(i)", view: rule.view.rawValue, micros: m, matches: h, bytes: one.size))
                     }
                 }
             }

@@ -367,6 +367,9 @@ public final class RuleEngine: Sendable {
     /// The reversed database of the prose patterns matched from the end (nil when there are none).
     var fromEndDatabase: VectorscanDatabase? { proseFromEnd?.database }
 
+    /// The literal database of the concept rules' terms (nil when there are none).
+    var conceptTermDatabase: VectorscanDatabase? { conceptTerms }
+
     /// The compiled database of a view (nil when no rule reads it).
     func database(_ view: RuleView) -> VectorscanDatabase? {
         switch view {

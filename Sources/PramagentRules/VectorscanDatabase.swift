@@ -54,6 +54,12 @@ final class VectorscanDatabase: @unchecked Sendable {
 
     deinit { hs_free_database(database) }
 
+    /// Bytes of the compiled database (what a scan reads besides the text and scratch).
+    var size: Int {
+        var n = 0
+        return hs_database_size(database, &n) == HS_SUCCESS ? n : 0
+    }
+
     /// Compiles one pattern alone; the error message when it does not compile. Used on the error
     /// path of a multi-pattern compile to name the exact pattern.
     static func compileError(_ pattern: String, flags: UInt32) -> String? {
