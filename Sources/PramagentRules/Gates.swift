@@ -55,7 +55,9 @@ struct Gates: OptionSet {
     /// The gate databases (tiny; compiled once per process). The base64 gate, the only
     /// case-sensitive one, has a database of its own that reports every match: together with
     /// the others it made the pass several times slower on text where it opens early (67
-    /// against 11 + 1.5 us on 16 KiB of package documentation).
+    /// against 11 + 1.5 us on 16 KiB of package documentation). A rule engine scans neither:
+    /// the gates that report once are part of its raw database, and the base64 gate is a byte
+    /// loop (`Base64Gate`); these databases are the definition both are tested against.
     static let databases: [VectorscanDatabase] = patternsOfDatabase.map(compile)
 
     /// The gates whose every match end is kept: they say where the runs worth decoding are.
@@ -68,12 +70,15 @@ struct Gates: OptionSet {
         patterns.indices.filter { located.contains(patterns[$0].0) },
     ]
 
-    /// Every other gate reports once.
+    /// Compile flags of gate pattern `index`: caseless but for base64; every gate that is not
+    /// located reports once.
+    static func flags(_ index: Int) -> UInt32 {
+        UInt32(HS_FLAG_DOTALL) | (located.contains(patterns[index].0) ? 0 : UInt32(HS_FLAG_SINGLEMATCH))
+            | (patterns[index].0 == .base64 ? 0 : UInt32(HS_FLAG_CASELESS))
+    }
+
     private static func compile(_ indices: [Int]) -> VectorscanDatabase {
-        let flags = indices.map { i in
-            UInt32(HS_FLAG_DOTALL) | (located.contains(patterns[i].0) ? 0 : UInt32(HS_FLAG_SINGLEMATCH))
-                | (patterns[i].0 == .base64 ? 0 : UInt32(HS_FLAG_CASELESS))
-        }
+        let flags = indices.map(flags)
         do throws(VectorscanDatabase.PatternError) {
             return try VectorscanDatabase(patterns: indices.map { patterns[$0].1 }, flags: flags)
         } catch {
@@ -94,6 +99,14 @@ struct Gates: OptionSet {
 
     static let maxEnds = 4_096
 
+    /// The base64 gate alone, by `Base64Gate` (the same matches as its database, without a
+    /// pass of the automaton); a rule engine reads the other gates in its raw pass.
+    static func scanBase64(_ bytes: [UInt8]) -> Scan {
+        guard let ends = Base64Gate.ends(bytes, limit: maxEnds) else { return Scan(gates: .base64, base64Ends: nil) }
+        return Scan(gates: ends.isEmpty ? [] : .base64, base64Ends: ends)
+    }
+
+    /// Every gate through its database (the reference `Base64Gate` and the raw pass are held to).
     static func scan(_ bytes: [UInt8], scratch: OpaquePointer) -> Scan {
         var result = Scan(gates: [], base64Ends: [])
         for (database, indices) in zip(databases, patternsOfDatabase) {

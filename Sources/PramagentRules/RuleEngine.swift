@@ -76,7 +76,10 @@ public final class RuleEngine: Sendable {
     private let proseFromEnd: ViewDatabase?
     private let proseFromEndForward: ViewDatabase?
     private let plain: ViewDatabase?
+    /// The raw view's database: the raw rules' patterns, then (from `rawGateBase` on) the gates
+    /// that report once (`Gates.patternsOfDatabase[0]`).
     private let raw: ViewDatabase?
+    private let rawGateBase: Int
     /// Patterns in scripts other than Latin, over the native view (UTF-8 mode).
     private let native: ViewDatabase?
     private let scratch: ScratchPool
@@ -148,6 +151,13 @@ public final class RuleEngine: Sendable {
                 jobs[.proseFromEndForward, default: []].append(PatternEntry(rule: r, pattern: p, text: text, flags: f))
             }
         }
+        // The gates that report once read the raw view's bytes too: they join its database
+        // (one pass instead of two), after the raw rules' patterns (`rawGateBase`).
+        let rawGateBase = jobs[.raw]?.count ?? 0
+        for (k, index) in Gates.patternsOfDatabase[0].enumerated() {
+            jobs[.raw, default: []].append(PatternEntry(rule: -1, pattern: k, text: Gates.patterns[index].1, flags: Gates.flags(index)))
+        }
+        self.rawGateBase = rawGateBase
         for rule in rules where !rule.fromEnd.isEmpty {
             guard rule.view == .prose, rule.fromEnd.allSatisfy({ $0 >= 0 && $0 < rule.patterns.count }) else {
                 throw RuleCompileError(ruleID: rule.id, patternIndex: rule.fromEnd.min() ?? 0,
@@ -176,11 +186,11 @@ public final class RuleEngine: Sendable {
                 // Name the exact pattern: compile them one at a time (only on this error path).
                 for i in patterns.indices {
                     if let message = VectorscanDatabase.compileError(patterns[i], flags: flags[i]) {
-                        throw RuleCompileError(ruleID: rules[entries[i].rule].id, patternIndex: entries[i].pattern, message: message)
+                        throw RuleCompileError(ruleID: entries[i].rule >= 0 ? rules[entries[i].rule].id : "", patternIndex: entries[i].pattern, message: message)
                     }
                 }
                 let owner = error.index >= 0 && error.index < entries.count ? entries[error.index] : entries[0]
-                throw RuleCompileError(ruleID: rules[owner.rule].id, patternIndex: owner.pattern, message: error.message)
+                throw RuleCompileError(ruleID: owner.rule >= 0 ? rules[owner.rule].id : "", patternIndex: owner.pattern, message: error.message)
             }
         }
         // The databases compile in parallel (Vectorscan compiles are CPU-bound and independent).
@@ -226,7 +236,7 @@ public final class RuleEngine: Sendable {
         }
         let databases = [prose, plain, raw, native, proseFromEnd, proseFromEndForward].compactMap { $0?.database } + [conceptTerms].compactMap { $0 }
         hasRules = !databases.isEmpty
-        do { scratch = try ScratchPool(databases: databases + Gates.databases) } catch {
+        do { scratch = try ScratchPool(databases: databases) } catch {
             throw RuleCompileError(ruleID: "", patternIndex: 0, message: error.message)
         }
     }
@@ -261,22 +271,18 @@ public final class RuleEngine: Sendable {
         var gates: Gates = []
         var base64Ends: [Int]?
         scratch.withScratch { s in
-            let gateScan = Gates.scan(stripped?.bytes ?? bytes, scratch: s)
-            gates = gateScan.gates
+            let rawBytes = stripped?.bytes ?? bytes
+            let pass = gatePass(rawBytes, s, &truncated)
+            gates = pass.gates
             // Gate offsets are into the stripped text: the decoders read the original.
-            base64Ends = stripped == nil ? gateScan.base64Ends : nil
-            if hasRules {
-                if let raw {
-                    if let clean = stripped {
-                        for hit in refine(raw, clean.bytes, matches(raw, clean.bytes, s, &truncated), s) {
-                            add(raw.ruleOfPattern[Int(hit.id)], clean.originalSpan(hit.from, hit.to), nil)
-                        }
-                    } else {
-                        for hit in refine(raw, bytes, matches(raw, bytes, s, &truncated), s) {
-                            add(raw.ruleOfPattern[Int(hit.id)], hit.from..<hit.to, nil)
-                        }
-                    }
+            base64Ends = stripped == nil ? pass.base64Ends : nil
+            if let raw {
+                for hit in refine(raw, rawBytes, pass.rawHits, s) {
+                    let span = stripped?.originalSpan(hit.from, hit.to) ?? hit.from..<hit.to
+                    add(raw.ruleOfPattern[Int(hit.id)], span, nil)
                 }
+            }
+            if hasRules {
                 // Native-script rules: only a text with non-ASCII characters has anything for them.
                 if let native, FastViews.hasNonASCII(bytes), TextNormalizer.nativeViewHasNonASCII(bytes) {
                     // Without origins first; a text with matches is normalised again with them.
@@ -354,6 +360,40 @@ public final class RuleEngine: Sendable {
             }
         }
         return findings
+    }
+
+    /// The gates `rawBytes` opens, where its base64 gate matches end, and the raw rules' matches
+    /// (ends, as `matches` gives them): one pass of the raw database, which holds the gates that
+    /// report once after the rules' patterns (`rawGateBase`), and the base64 gate's byte loop.
+    private func gatePass(_ rawBytes: [UInt8], _ scratch: OpaquePointer, _ truncated: inout Bool)
+        -> (gates: Gates, base64Ends: [Int]?, rawHits: [(id: UInt32, from: Int, to: Int)]) {
+        let located = Gates.scanBase64(rawBytes)
+        var gates = located.gates
+        var ruleHits: [(id: UInt32, from: Int, to: Int)] = []
+        guard let raw else { return (gates, located.base64Ends, ruleHits) }
+        let collector = MatchCollector(limit: limits.maxMatches)
+        raw.database.scan(rawBytes, scratch: scratch, into: collector)
+        if collector.truncated {
+            truncated = true
+            gates = .all // cut short: a gate not seen yet may still be open
+        }
+        for hit in collector.hits {
+            if Int(hit.id) >= rawGateBase {
+                gates.insert(Gates.patterns[Gates.patternsOfDatabase[0][Int(hit.id) - rawGateBase]].0)
+            } else {
+                ruleHits.append(hit)
+            }
+        }
+        return (gates, located.base64Ends, ruleHits)
+    }
+
+    /// The gates a scan of `bytes` opens and its base64 gate ends (tests hold them to `Gates.scan`).
+    func gates(of bytes: [UInt8]) -> (gates: Gates, base64Ends: [Int]?) {
+        var truncated = false
+        return scratch.withScratch { s in
+            let pass = gatePass(bytes, s, &truncated)
+            return (pass.gates, pass.base64Ends)
+        }
     }
 
     /// The bytes each view's database reads for `bytes` (as `scan` builds them).
