@@ -145,11 +145,11 @@ struct ConceptEvaluator: Sendable {
     /// Compiled terms, by term id.
     let terms: [ConceptTerm]
     /// Distinct pieces containing each term.
-    let piecesOfTerm: [[Int]]
+    let piecesOfTerm: FlatLists
     /// Distinct phrases as piece ids.
-    let phrasePieces: [[Int]]
+    let phrasePieces: FlatLists
     /// Distinct slots as phrase ids.
-    let slotPhrases: [[Int]]
+    let slotPhrases: FlatLists
     /// The concept rules.
     let compiled: [Compiled]
     /// The first rule that uses each term (to name it when the term database does not compile).
@@ -204,30 +204,30 @@ struct ConceptEvaluator: Sendable {
             compiled.append(Compiled(rule: r, concept: concept, slots: Array(slotIDs.dropLast()), unless: slotIDs.last!))
         }
         self.terms = terms.keys
-        self.piecesOfTerm = piecesOfTerm
-        self.phrasePieces = phrases.keys
-        self.slotPhrases = slots.keys
+        self.piecesOfTerm = FlatLists(piecesOfTerm)
+        self.phrasePieces = FlatLists(phrases.keys)
+        self.slotPhrases = FlatLists(slots.keys)
         self.compiled = compiled
         self.ruleOfTerm = ruleOfTerm
         var phrasesOfPiece = [[Int]](repeating: [], count: pieces.keys.count)
         for (phrase, ids) in phrases.keys.enumerated() { for piece in Set(ids) { phrasesOfPiece[piece].append(phrase) } }
         var slotsOfPhrase = [[Int]](repeating: [], count: phrases.keys.count)
         for (slot, ids) in slots.keys.enumerated() { for phrase in Set(ids) { slotsOfPhrase[phrase].append(slot) } }
-        self.phrasesOfPiece = phrasesOfPiece
-        self.slotsOfPhrase = slotsOfPhrase
+        self.phrasesOfPiece = FlatLists(phrasesOfPiece)
+        self.slotsOfPhrase = FlatLists(slotsOfPhrase)
         var compiledOfSlot = [[Int]](repeating: [], count: slots.keys.count)
         for (dense, c) in compiled.enumerated() { for slot in Set(c.slots) { compiledOfSlot[slot].append(dense) } }
-        self.compiledOfSlot = compiledOfSlot
+        self.compiledOfSlot = FlatLists(compiledOfSlot)
         self.distinctSlotCount = compiled.map { Set($0.slots).count }
     }
 
     /// The rules (indices into `compiled`) that have each slot, and how many distinct slots each has.
-    private let compiledOfSlot: [[Int]]
+    private let compiledOfSlot: FlatLists
     private let distinctSlotCount: [Int]
 
     /// Phrases that contain each piece, and slots that contain each phrase.
-    private let phrasesOfPiece: [[Int]]
-    private let slotsOfPhrase: [[Int]]
+    private let phrasesOfPiece: FlatLists
+    private let slotsOfPhrase: FlatLists
 
     var isEmpty: Bool { terms.isEmpty }
 
@@ -251,24 +251,29 @@ struct ConceptEvaluator: Sendable {
         var pieceHit = Bits(count: phrasesOfPiece.count)
         var hitPieces: [Int] = []
         for hit in hits {
-            for piece in piecesOfTerm[hit.term] { if pieceHit.insert(piece) { hitPieces.append(piece) } }
+            for k in piecesOfTerm.indices(hit.term) {
+                let piece = piecesOfTerm.values[k]
+                if pieceHit.insert(piece) { hitPieces.append(piece) }
+            }
         }
         var phraseChecked = Bits(count: phrasePieces.count)
         var phraseComplete = Bits(count: phrasePieces.count)
         var slotSeen = Bits(count: slotPhrases.count)
         var seenSlots: [Int] = []
         for piece in hitPieces {
-            for phrase in phrasesOfPiece[piece] {
-                guard phraseChecked.insert(phrase), phrasePieces[phrase].allSatisfy({ pieceHit[$0] }) else { continue }
+            for k in phrasesOfPiece.indices(piece) {
+                let phrase = phrasesOfPiece.values[k]
+                guard phraseChecked.insert(phrase), phrasePieces.indices(phrase).allSatisfy({ pieceHit[phrasePieces.values[$0]] }) else { continue }
                 _ = phraseComplete.insert(phrase)
-                for slot in slotsOfPhrase[phrase] where slotSeen.insert(slot) { seenSlots.append(slot) }
+                for j in slotsOfPhrase.indices(phrase) where slotSeen.insert(slotsOfPhrase.values[j]) { seenSlots.append(slotsOfPhrase.values[j]) }
             }
         }
         // Rules whose slots were all seen, counted from the slots seen (not a walk over every rule).
         var candidates: [Int] = []
         var seenCount = [UInt8](repeating: 0, count: compiled.count)
         for slot in seenSlots {
-            for dense in compiledOfSlot[slot] {
+            for k in compiledOfSlot.indices(slot) {
+                let dense = compiledOfSlot.values[k]
                 seenCount[dense] &+= 1
                 if Int(seenCount[dense]) == distinctSlotCount[dense] { candidates.append(dense) }
             }
@@ -279,8 +284,8 @@ struct ConceptEvaluator: Sendable {
         var needed = Bits(count: phrasesOfPiece.count)
         for dense in candidates {
             for slot in compiled[dense].slots + [compiled[dense].unless] {
-                for phrase in slotPhrases[slot] where phraseComplete[phrase] {
-                    for piece in phrasePieces[phrase] { _ = needed.insert(piece) }
+                for k in slotPhrases.indices(slot) where phraseComplete[slotPhrases.values[k]] {
+                    for j in phrasePieces.indices(slotPhrases.values[k]) { _ = needed.insert(phrasePieces.values[j]) }
                 }
             }
         }
@@ -288,7 +293,7 @@ struct ConceptEvaluator: Sendable {
         var located: [(term: Int, start: Int, end: Int)] = []
         located.reserveCapacity(hits.count)
         bytes.withUnsafeBufferPointer { b in
-            for hit in hits where piecesOfTerm[hit.term].contains(where: { needed[$0] }) {
+            for hit in hits where piecesOfTerm.indices(hit.term).contains(where: { needed[piecesOfTerm.values[$0]] }) {
                 if let span = terms[hit.term].span(hitEnd: hit.end, in: b) { located.append((hit.term, span.start, span.end)) }
             }
         }
@@ -309,7 +314,9 @@ struct ConceptEvaluator: Sendable {
                 while sentence < sentenceBreaks.count && sentenceBreaks[sentence] < o.start { sentence += 1 }
                 let occurrence = Occurrence(start: o.start, end: o.end, firstWord: word, lastWord: word + terms[o.term].words - 1,
                                             sentence: sentence)
-                for piece in piecesOfTerm[o.term] where needed[piece] { byPiece[piece, default: []].append(occurrence) }
+                for k in piecesOfTerm.indices(o.term) where needed[piecesOfTerm.values[k]] {
+                    byPiece[piecesOfTerm.values[k], default: []].append(occurrence)
+                }
             }
         }
         // Slot occurrences in text order, each computed once per scan.
@@ -317,10 +324,10 @@ struct ConceptEvaluator: Sendable {
         func occurrences(ofSlot slot: Int) -> [Occurrence] {
             if let cached = slotCache[slot] { return cached }
             var all: [Occurrence] = []
-            for phrase in slotPhrases[slot] where phraseComplete[phrase] {
-                let pieces = phrasePieces[phrase]
+            for k in slotPhrases.indices(slot) where phraseComplete[slotPhrases.values[k]] {
+                let pieces = phrasePieces.list(slotPhrases.values[k])
                 if pieces.count == 1 {
-                    all += byPiece[pieces[0]] ?? []
+                    all += byPiece[pieces[pieces.startIndex]] ?? []
                 } else {
                     Self.chain(pieces.map { byPiece[$0] ?? [] }, into: &all)
                 }
@@ -484,6 +491,29 @@ private struct Interner<Key: Hashable> {
         keys.append(key)
         return (keys.count - 1, true)
     }
+}
+
+/// Lists of small integers stored flat (one array of values and where each list begins):
+/// reading a list does not retain and release an inner array, as `[[Int]]` does on each access
+/// (most of the concept evaluation's cost at 1 KiB, with the allocations `Bits` replaced).
+struct FlatLists: Sendable {
+    private let bounds: [Int]
+    let values: [Int]
+
+    init(_ lists: [[Int]]) {
+        var bounds = [0]
+        bounds.reserveCapacity(lists.count + 1)
+        for list in lists { bounds.append(bounds.last! + list.count) }
+        self.bounds = bounds
+        values = lists.flatMap { $0 }
+    }
+
+    var count: Int { bounds.count - 1 }
+
+    /// Where list `i` lies in `values`.
+    @inline(__always) func indices(_ i: Int) -> Range<Int> { bounds[i]..<bounds[i + 1] }
+
+    func list(_ i: Int) -> ArraySlice<Int> { values[indices(i)] }
 }
 
 /// A fixed-size set of small integers (per scan: no array of arrays to allocate and release).

@@ -117,7 +117,8 @@ extension RuleEngine {
     /// on the same prose view (`runs` pairs, medians): what re-expressing those rules could save.
     public func proseWithout(_ dropped: Set<String>, on text: [UInt8], runs: Int = 201) throws -> (full: Double, reduced: Double, patterns: Int) {
         let kept = rules.filter { $0.view == .prose && $0.concept == nil && !dropped.contains($0.id) }
-        let patterns = kept.flatMap { $0.patterns.map(PatternDialect.prose) }
+        // Patterns matched from the end are in their own database, not in the prose one.
+        let patterns = kept.flatMap { rule in rule.patterns.indices.filter { !rule.fromEnd.contains($0) }.map { PatternDialect.prose(rule.patterns[$0]) } }
         guard let full = database(.prose), !patterns.isEmpty else { return (0, 0, 0) }
         let reduced = try VectorscanDatabase(patterns: patterns, flags: patterns.map { _ in UInt32(HS_FLAG_DOTALL | HS_FLAG_CASELESS) })
         let bytes = viewTexts(text)[.prose]!
@@ -175,3 +176,4 @@ extension RuleEngine {
         return out
     }
 }
+
