@@ -30,50 +30,50 @@ enum Base64Gate {
     /// Offsets just past each match, ascending; nil when there are more than `limit`.
     static func ends(_ bytes: [UInt8], limit: Int) -> [Int]? {
         var out: [Int] = []
-        var last = -1
         let n = bytes.count
+        // Written without nested functions: captured mutable state cost an exclusivity check
+        // per access, which was most of this pass at 1 KiB.
         let complete = bytes.withUnsafeBufferPointer { src -> Bool in
-            classes.withUnsafeBufferPointer { cls in
-                func of(_ k: Int) -> UInt8 { k >= 0 && k < n ? cls[Int(src[k])] : 0 }
-                /// Whether a match has its first byte or pair at `s` (see the pattern), and the
-                /// six base64 bytes after it.
-                func startsMatch(_ s: Int) -> Bool {
-                    let c = of(s), before = of(s - 1)
-                    let opens = c & plusSlash != 0
-                        || (before & (lower | upper) != 0 && c & (upper | digit) != 0)
-                        || (before & digit != 0 && c & (lower | upper) != 0)
-                    guard opens, s + 6 < n else { return false }
-                    for k in s + 1...s + 6 where cls[Int(src[k])] & body == 0 { return false }
-                    return true
-                }
-                /// A capital, digit, '+' or '/' at `j`: a match may start there, or (a digit
-                /// before a small letter) at `j + 1`.
-                func emit(_ s: Int) -> Bool {
-                    guard s + 7 > last, startsMatch(s) else { return true }
-                    if out.count == limit { return false }
-                    out.append(s + 7)
-                    last = s + 7
-                    return true
-                }
-                func visit(_ j: Int) -> Bool {
-                    guard emit(j) else { return false }
-                    return !(of(j) & digit != 0 && of(j + 1) & lower != 0) || emit(j + 1)
-                }
-                guard let base = UnsafeRawPointer(src.baseAddress) else { return true }
+            classes.withUnsafeBufferPointer { cls -> Bool in
+                guard let text = src.baseAddress, let table = cls.baseAddress else { return true }
+                var last = -1 // the last end appended
                 var i = 0
-                while i + 8 <= n {
-                    let x = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                    // Capitals (0x41-0x5A), '/' and digits (0x2F-0x39), '+' (0x2B).
-                    var hits = (between(x, 0x40, 0x5B) | between(x, 0x2E, 0x3A) | between(x, 0x2A, 0x2C)).littleEndian
-                    while hits != 0 {
-                        if !visit(i + hits.trailingZeroBitCount >> 3) { return false }
-                        hits &= hits &- 1
-                    }
-                    i += 8
-                }
                 while i < n {
-                    if of(i) & (upper | digit | plusSlash) != 0, !visit(i) { return false }
-                    i += 1
+                    // The next capital, digit, '+' or '/' at or after i, eight bytes at a time.
+                    var j = -1
+                    while i + 8 <= n {
+                        let x = UnsafeRawPointer(text + i).loadUnaligned(as: UInt64.self)
+                        // Capitals (0x41-0x5A), '/' and digits (0x2F-0x39), '+' (0x2B).
+                        let hits = (between(x, 0x40, 0x5B) | between(x, 0x2E, 0x3A) | between(x, 0x2A, 0x2C)).littleEndian
+                        if hits != 0 { j = i + hits.trailingZeroBitCount >> 3; break }
+                        i += 8
+                    }
+                    if j < 0 {
+                        while i < n && table[Int(text[i])] & (upper | digit | plusSlash) == 0 { i += 1 }
+                        guard i < n else { break }
+                        j = i
+                    }
+                    i = j + 1
+                    // A match may begin at j, or (a digit before a small letter) at j + 1.
+                    let c = table[Int(text[j])]
+                    let next = j + 1 < n ? table[Int(text[j + 1])] : 0
+                    var s = j
+                    while s <= j + 1 {
+                        defer { s += 1 }
+                        if s == j + 1 && !(c & digit != 0 && next & lower != 0) { break }
+                        guard s + 7 > last, s + 6 < n else { continue }
+                        let here = table[Int(text[s])], before = s > 0 ? table[Int(text[s - 1])] : 0
+                        let opens = here & plusSlash != 0
+                            || (before & (lower | upper) != 0 && here & (upper | digit) != 0)
+                            || (before & digit != 0 && here & (lower | upper) != 0)
+                        guard opens else { continue }
+                        var k = s + 1
+                        while k <= s + 6 && table[Int(text[k])] & body != 0 { k += 1 }
+                        guard k > s + 6 else { continue }
+                        if out.count == limit { return false }
+                        out.append(s + 7)
+                        last = s + 7
+                    }
                 }
                 return true
             }
