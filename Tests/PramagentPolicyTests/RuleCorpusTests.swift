@@ -190,9 +190,12 @@ import Testing
         #expect(load("    - {id: a, severity: high, view: plain, patterns: ['rm -rf'], not_after: [never run]}")?.contains("prose patterns only") == true)
         #expect(load("    - {id: a, severity: high, patterns: ['ignore rules'], not_after: ['{advice}']}")?.contains("unknown lexicon {advice}") == true)
         #expect(load("    - {id: a, severity: high, patterns: ['ignore rules'], not_after: ['--']}")?.contains("not_after phrase") == true)
-        // The bundled corpora expand their lexicon of reported speech into the rules that use it.
+        // The bundled corpora expand their lexicon of reported speech into the rules that use it
+        // (a rule may also list its own phrases: owasp.llm06_destructive_words, "never rm -rf").
         let rules = BuiltinRuleCorpora.all.values.flatMap(\.rules)
-        let marked = rules.filter { !$0.notAfter.isEmpty }
-        #expect(marked.count >= 5 && marked.allSatisfy { $0.notAfter.contains("asking the model to") })
+        let reported = rules.filter { $0.notAfter.contains("asking the model to") }
+        #expect(reported.count >= 5)
+        #expect(reported.allSatisfy { $0.notAfter.contains("never let it") && $0.notAfter.contains("tricks it into") })
+        #expect(rules.first { $0.id == "owasp.llm06_destructive_words" }?.notAfter.contains("never") == true)
     }
 }
