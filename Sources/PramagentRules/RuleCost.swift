@@ -5,7 +5,9 @@ import Foundation
 /// pass, and (optionally) every rule compiled alone and scanned over the same view text.
 public struct RuleCostProfile: Sendable {
     public struct Entry: Sendable {
-        /// A view name (`prose`, `plain`, `raw`, `gates`, `prose from end`) or a rule id.
+        /// A view name (`prose`, `plain`, `raw` with the gates that report once, `native`,
+        /// `prose from end`, `concept terms`), `gate databases` (the gates' reference databases,
+        /// which scans no longer run), `base64 gate loop`, or a rule id.
         public var name: String
         public var view: String
         /// Median microseconds of one scan of the text.

@@ -235,7 +235,7 @@ public final class RuleEngine: Sendable {
             }
         }
         let databases = [prose, plain, raw, native, proseFromEnd, proseFromEndForward].compactMap { $0?.database } + [conceptTerms].compactMap { $0 }
-        hasRules = !databases.isEmpty
+        hasRules = !rules.isEmpty // the raw database exists either way (it carries gates)
         do { scratch = try ScratchPool(databases: databases) } catch {
             throw RuleCompileError(ruleID: "", patternIndex: 0, message: error.message)
         }
