@@ -17,7 +17,9 @@ struct BenchScanCommand: AsyncParsableCommand {
         Python pramagent's rules. With --socket it also measures ScanText of 1 KiB through the \
         daemon and a Health request on the same connection (the round trip without a scan). \
         --texts builds the texts from another JSON-lines corpus instead (for example prose this \
-        project did not write: scripts/debian-docs-benign-corpus), in its order. Under each size,         a noise floor: a fixed computation as long as the median scan, run as often and timed the         same way; on a shared machine its p99 shows how much of the scan's p99 is the machine's.
+        project did not write: scripts/debian-docs-benign-corpus), in its order. Under each size, \
+        a noise floor: a fixed computation as long as the median scan, run as often and timed the \
+        same way; on a shared machine its p99 shows how much of the scan's p99 is the machine's.
         """)
 
     @Option(help: "Policy directory whose scanning section is measured.") var policies = "policies"

@@ -1,3 +1,5 @@
+import CVectorscan
+
 /// Rewrites a rule pattern for the view it runs on.
 enum PatternDialect {
     /// The prose view is matched as a skeleton in which `l` reads as `i` (leetspeak `1`, `!`
@@ -42,6 +44,19 @@ enum PatternDialect {
             }
         }
         return out
+    }
+
+    /// A rule pattern as its view's database compiles it, with its flags: prose patterns in the
+    /// prose dialect, native ones folded and in UTF-8 mode (no caseless: lower-cased instead),
+    /// raw ones case-sensitive, every other caseless.
+    static func compiled(_ pattern: String, view: RuleView) -> (text: String, flags: UInt32) {
+        let dotall = UInt32(HS_FLAG_DOTALL)
+        switch view {
+        case .prose: return (prose(pattern), dotall | UInt32(HS_FLAG_CASELESS))
+        case .plain: return (pattern, dotall | UInt32(HS_FLAG_CASELESS))
+        case .raw: return (pattern, dotall)
+        case .native: return (native(pattern), dotall | UInt32(HS_FLAG_UTF8))
+        }
     }
 
     /// True when `pattern` has a character outside ASCII (every native-view pattern must).

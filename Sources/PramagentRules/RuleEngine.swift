@@ -123,22 +123,19 @@ public final class RuleEngine: Sendable {
         var jobs: [Database: [PatternEntry]] = [:]
         for (r, rule) in rules.enumerated() {
             for (p, pattern) in rule.patterns.enumerated() {
-                var f = UInt32(HS_FLAG_DOTALL)
-                if rule.view != .raw && rule.view != .native { f |= UInt32(HS_FLAG_CASELESS) }
+                let (text, f) = PatternDialect.compiled(pattern, view: rule.view)
                 if rule.view == .native {
-                    let folded = PatternDialect.native(pattern)
-                    guard PatternDialect.hasNonASCII(folded) else {
+                    guard PatternDialect.hasNonASCII(text) else {
                         throw RuleCompileError(ruleID: rule.id, patternIndex: p,
                                                message: "a native-view pattern must contain a character outside ASCII once folded (the view is read only for texts with one; use prose or plain)")
                     }
-                    jobs[.native, default: []].append(PatternEntry(rule: r, pattern: p, text: folded, flags: f | UInt32(HS_FLAG_UTF8)))
+                    jobs[.native, default: []].append(PatternEntry(rule: r, pattern: p, text: text, flags: f))
                     continue
                 }
                 guard rule.view == .prose else {
-                    jobs[rule.view == .plain ? .plain : .raw, default: []].append(PatternEntry(rule: r, pattern: p, text: pattern, flags: f))
+                    jobs[rule.view == .plain ? .plain : .raw, default: []].append(PatternEntry(rule: r, pattern: p, text: text, flags: f))
                     continue
                 }
-                let text = PatternDialect.prose(pattern)
                 guard rule.fromEnd.contains(p) else {
                     jobs[.prose, default: []].append(PatternEntry(rule: r, pattern: p, text: text, flags: f))
                     continue
