@@ -98,7 +98,7 @@ let package = Package(
             "PramagentWire", .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
         .testTarget(name: "PramagentPolicyTests", dependencies: [
-            "PramagentPolicy", "PramagentRules", "JSONSchema", .product(name: "Yams", package: "Yams"),
+            "PramagentPolicy", "PramagentRules", "JSONSchema", "PramagentCrypto", .product(name: "Yams", package: "Yams"),
         ]),
         .testTarget(name: "PramagentAuditTests", dependencies: [
             "PramagentAudit", "PramagentAuditServer", "PramagentWire", "PramagentCrypto", "PramagentSystem",

@@ -23,18 +23,22 @@ extension BundleBuilder {
         record { () throws(PolicyIssue) in
             let m = try node.mapping(allowed: ["corpora", "rules", "input", "output", "tool_result", "arguments", "data_leak", "taint", "max_text_bytes"],
                                      context: "scanning")
-            let available = BuiltinRuleCorpora.all
+            let available = BuiltinRuleCorpora.sources
             var names = try m["corpora"]?.stringList() ?? ["all"]
             if names.contains("all") { names = available.keys.sorted() }
             var byScope: [RuleScope: [Rule]] = [:]
             var detectors: [RuleScope: Set<PIIKind>] = [:]
             var locations: [String: SourceLocation] = [:]
             for name in names {
-                guard let corpus = available[name] else {
+                guard let source = available[name] else {
                     // Reported, and the rest of the section is still checked (every problem at once).
                     issues.append(m["corpora"]!.issue("policy_unknown_corpus", "unknown corpus \"\(name)\"; built in: \(available.keys.sorted().joined(separator: ", ")), or all"))
                     continue
                 }
+                // The corpus decides verdicts as much as the bundle's own files: a binary with other
+                // built-in rules loads the same directory as another policy version.
+                digest(source.file, Array(source.text.utf8))
+                let corpus = source.corpus
                 for scope in corpus.scopes {
                     byScope[scope, default: []] += corpus.rules
                     detectors[scope, default: []].formUnion(corpus.detectors)

@@ -73,17 +73,26 @@ public final class ScanningPolicy: Sendable {
 /// The corpora compiled into the binary (from `policies/rules/`, see `scripts/embed-rules`),
 /// parsed once per process.
 public enum BuiltinRuleCorpora {
-    private static let parsed = Mutex<[String: RuleCorpus]?>(nil)
+    /// A built-in corpus with the file it was read from and that file's text.
+    public struct Source: Sendable {
+        public var corpus: RuleCorpus
+        public var file: String
+        public var text: String
+    }
 
-    /// Every built-in corpus by name. A broken embedded corpus is a build defect: it traps.
-    public static var all: [String: RuleCorpus] {
+    private static let parsed = Mutex<[String: Source]?>(nil)
+
+    /// Every built-in corpus by name, with its source. A broken embedded corpus is a build
+    /// defect: it traps.
+    public static var sources: [String: Source] {
         parsed.withLock { cache in
             if let cache { return cache }
-            var table: [String: RuleCorpus] = [:]
+            var table: [String: Source] = [:]
             for (file, text) in BuiltinCorpusFiles.files {
+                let path = "<builtin>/rules/" + file
                 do {
-                    let corpus = try RuleCorpusLoader.load(file: "<builtin>/rules/" + file, text: text)
-                    table[corpus.name] = corpus
+                    let corpus = try RuleCorpusLoader.load(file: path, text: text)
+                    table[corpus.name] = Source(corpus: corpus, file: path, text: text)
                 } catch {
                     fatalError("built-in rule corpus \(file) is invalid: \(error)")
                 }
@@ -92,6 +101,9 @@ public enum BuiltinRuleCorpora {
             return table
         }
     }
+
+    /// Every built-in corpus by name.
+    public static var all: [String: RuleCorpus] { sources.mapValues(\.corpus) }
 
     public static var names: [String] { all.keys.sorted() }
 }

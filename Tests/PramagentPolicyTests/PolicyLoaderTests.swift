@@ -3,6 +3,7 @@ import Testing
 @testable import PramagentPolicy
 import JSONSchema
 import Yams
+import PramagentCrypto
 
 @Suite("Policy loading and compilation")
 struct PolicyLoaderTests {
@@ -46,6 +47,22 @@ struct PolicyLoaderTests {
         let c = try load([("a.yaml", Self.minimal)])
         #expect(a.version != b.version)
         #expect(a.version == c.version)
+    }
+
+    @Test("the version covers the built-in corpora the bundle switches on, not only its files")
+    func versionCoversBuiltinCorpora() throws {
+        let text = Self.minimal + "\nscanning:\n  corpora: [secrets, jailbreak]\n"
+        let snapshot = try load([("a.yaml", text)])
+        func digest(_ name: String, _ bytes: [UInt8]) -> [UInt8] {
+            Array(name.utf8) + [0] + Array(String(bytes.count).utf8) + [0] + bytes
+        }
+        let sources = BuiltinRuleCorpora.sources
+        let jailbreak = try #require(sources["jailbreak"]), secrets = try #require(sources["secrets"])
+        let filesOnly = SHA256.hash(digest("a.yaml", Array(text.utf8))).hexString
+        let withCorpora = SHA256.hash(digest("a.yaml", Array(text.utf8)) + digest(secrets.file, Array(secrets.text.utf8))
+                                      + digest(jailbreak.file, Array(jailbreak.text.utf8))).hexString
+        #expect(snapshot.version != filesOnly)
+        #expect(snapshot.version == withCorpora)
     }
 
     @Test("an unknown side effect points at its line")
