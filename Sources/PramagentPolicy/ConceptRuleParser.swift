@@ -17,6 +17,7 @@ import PramagentRules
 ///       unless: ["do not", "never"]
 ///       unless_before: 3          # words before the match that `unless` also covers
 ///       same_sentence: true       # default: no `.`, `!` or `?` (before a space) between the terms
+///       at_least: 2               # optional, unordered rules: this many of the slots suffice
 /// ```
 ///
 /// `{name}` inside a term stands for every term of that lexicon ("{hidden} instruct*" is
@@ -48,7 +49,8 @@ enum ConceptRuleParser {
     }
 
     static func concept(_ node: YAMLNode, ruleID: String, lexicons: [String: [String]]) throws(PolicyIssue) -> ConceptMatch {
-        let m = try node.mapping(allowed: ["all", "within", "ordered", "unless", "unless_before", "same_sentence"], context: "rule \(ruleID).concepts")
+        let m = try node.mapping(allowed: ["all", "within", "ordered", "unless", "unless_before", "same_sentence", "at_least"],
+                                 context: "rule \(ruleID).concepts")
         guard let all = m["all"] else { throw node.issue("policy_missing_key", "rule \(ruleID).concepts needs `all: [slot, ...]`") }
         var slots: [[ConceptMatch.Phrase]] = []
         for slot in try all.list() {
@@ -65,8 +67,16 @@ enum ConceptRuleParser {
         guard let withinNode = m["within"] else { throw node.issue("policy_missing_key", "rule \(ruleID).concepts needs `within: WORDS`") }
         let within = try withinNode.int(min: 1)
         guard within <= maxWithin else { throw withinNode.issue("policy_invalid", "within is at most \(maxWithin) words") }
-        guard within >= slots.count else { throw withinNode.issue("policy_invalid", "within (\(within)) is less than the number of slots (\(slots.count)): it can never match") }
         let ordered = try m["ordered"]?.bool() ?? false
+        var atLeast: Int?
+        if let node = m["at_least"] {
+            let k = try node.int(min: 1)
+            guard k <= slots.count else { throw node.issue("policy_invalid", "at_least (\(k)) is more than the number of slots (\(slots.count))") }
+            guard !ordered else { throw node.issue("policy_invalid", "at_least applies to unordered rules only (ordered: false)") }
+            atLeast = k
+        }
+        let needed = atLeast ?? slots.count
+        guard within >= needed else { throw withinNode.issue("policy_invalid", "within (\(within)) is less than the number of slots a match needs (\(needed)): it can never match") }
         var unless: [ConceptMatch.Phrase] = []
         if let u = m["unless"] {
             let raw: [String]
@@ -77,7 +87,7 @@ enum ConceptRuleParser {
         guard unlessBefore <= maxWithin else { throw m["unless_before"]!.issue("policy_invalid", "unless_before is at most \(maxWithin) words") }
         let sameSentence = try m["same_sentence"]?.bool() ?? true
         let concept = ConceptMatch(phrases: slots, within: within, ordered: ordered, unless: unless, unlessBefore: unlessBefore,
-                                   sameSentence: sameSentence)
+                                   sameSentence: sameSentence, atLeast: atLeast)
         if let problem = concept.firstInvalidTerm() { throw node.issue("policy_rule", "rule \(ruleID): \(problem)") }
         return concept
     }

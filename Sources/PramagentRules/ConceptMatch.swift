@@ -2,7 +2,9 @@
 /// setup" within ten words of "no longer applies", in whatever words the author of an attack
 /// chose. Each slot is a list of phrases; the rule matches where a phrase of every slot occurs
 /// within `within` words, in slot order when `ordered`, and no `unless` phrase occurs in the
-/// match or in the `unlessBefore` words before it.
+/// match or in the `unlessBefore` words before it. With `atLeast` (unordered rules only) a
+/// phrase of that many of the slots suffices: several independent signals of an attack, each
+/// too common alone, in whichever of the kinds the writer used.
 ///
 /// A phrase is a sequence of pieces, each a list of alternative terms, matched as one term of
 /// every piece on adjacent words ("your" + "original"/"hidden" + "rules"/"instructions"): the
@@ -25,22 +27,28 @@ public struct ConceptMatch: Sendable, Hashable {
     public var unlessBefore: Int
     /// The terms of one match lie in one sentence (no `.`, `!` or `?` before a space between them).
     public var sameSentence: Bool
+    /// How many of the slots must be present (nil: all of them). Unordered rules only.
+    public var atLeast: Int?
 
     public init(phrases slots: [[Phrase]], within: Int, ordered: Bool = false, unless: [Phrase] = [], unlessBefore: Int = 3,
-                sameSentence: Bool = true) {
+                sameSentence: Bool = true, atLeast: Int? = nil) {
         self.slots = slots
         self.within = within
         self.ordered = ordered
         self.unless = unless
         self.unlessBefore = unlessBefore
         self.sameSentence = sameSentence
+        self.atLeast = atLeast
     }
+
+    /// Slots a match needs: `atLeast`, or every slot.
+    var requiredSlots: Int { atLeast ?? slots.count }
 
     /// Slots of single terms.
     public init(slots: [[String]], within: Int, ordered: Bool = false, unless: [String] = [], unlessBefore: Int = 3,
-                sameSentence: Bool = true) {
+                sameSentence: Bool = true, atLeast: Int? = nil) {
         self.init(phrases: slots.map { $0.map { [[$0]] } }, within: within, ordered: ordered, unless: unless.map { [[$0]] },
-                  unlessBefore: unlessBefore, sameSentence: sameSentence)
+                  unlessBefore: unlessBefore, sameSentence: sameSentence, atLeast: atLeast)
     }
 
     /// What is wrong with the first term that does not compile, or nil.
@@ -57,7 +65,7 @@ public struct ConceptMatch: Sendable, Hashable {
     /// A stable description for cache keys.
     public var cacheKey: String {
         func phrase(_ p: Phrase) -> String { p.map { $0.joined(separator: "\u{3}") }.joined(separator: "\u{5}") }
-        return "\(within)|\(ordered)|\(unlessBefore)|\(sameSentence)|"
+        return "\(within)|\(ordered)|\(unlessBefore)|\(sameSentence)|\(atLeast.map(String.init) ?? "all")|"
             + slots.map { $0.map(phrase).joined(separator: "\u{6}") }.joined(separator: "\u{4}")
             + "|" + unless.map(phrase).joined(separator: "\u{6}")
     }
@@ -172,6 +180,10 @@ struct ConceptEvaluator: Sendable {
             guard (1...Self.maxSlots).contains(concept.slots.count) else {
                 throw RuleCompileError(ruleID: rule.id, patternIndex: 0, message: "a concept rule has 1 to \(Self.maxSlots) slots")
             }
+            if let k = concept.atLeast, !(1...concept.slots.count).contains(k) || concept.ordered {
+                throw RuleCompileError(ruleID: rule.id, patternIndex: 0,
+                                       message: "at_least must be 1 to the number of slots (\(concept.slots.count)), and the rule unordered")
+            }
             var termNumber = 0
             var slotIDs: [Int] = []
             for slot in concept.slots + [concept.unless] {
@@ -218,12 +230,14 @@ struct ConceptEvaluator: Sendable {
         var compiledOfSlot = [[Int]](repeating: [], count: slots.keys.count)
         for (dense, c) in compiled.enumerated() { for slot in Set(c.slots) { compiledOfSlot[slot].append(dense) } }
         self.compiledOfSlot = FlatLists(compiledOfSlot)
-        self.distinctSlotCount = compiled.map { Set($0.slots).count }
+        // Two slots with the same phrases are one slot id: a rule needs as many distinct ids.
+        self.requiredSlotCount = compiled.map { min($0.concept.requiredSlots, Set($0.slots).count) }
     }
 
-    /// The rules (indices into `compiled`) that have each slot, and how many distinct slots each has.
+    /// The rules (indices into `compiled`) that have each slot, and how many distinct slots each
+    /// needs seen before it is evaluated.
     private let compiledOfSlot: FlatLists
-    private let distinctSlotCount: [Int]
+    private let requiredSlotCount: [Int]
 
     /// Phrases that contain each piece, and slots that contain each phrase.
     private let phrasesOfPiece: FlatLists
@@ -275,7 +289,7 @@ struct ConceptEvaluator: Sendable {
             for k in compiledOfSlot.indices(slot) {
                 let dense = compiledOfSlot.values[k]
                 seenCount[dense] &+= 1
-                if Int(seenCount[dense]) == distinctSlotCount[dense] { candidates.append(dense) }
+                if Int(seenCount[dense]) == requiredSlotCount[dense] { candidates.append(dense) }
             }
         }
         guard !candidates.isEmpty else { return [] }
@@ -341,7 +355,8 @@ struct ConceptEvaluator: Sendable {
             let c = compiled[dense]
             let concept = c.concept
             let slots = c.slots.map(occurrences(ofSlot:))
-            guard !slots.contains(where: \.isEmpty) else { continue }
+            let required = concept.requiredSlots
+            guard slots.count(where: { !$0.isEmpty }) >= required else { continue }
             let unless = occurrences(ofSlot: c.unless)
             let rule = c.rule
             // `used`: the slot occurrences of the match. An `unless` term inside one of them does
@@ -402,7 +417,7 @@ struct ConceptEvaluator: Sendable {
                         if counts[items[left].slot] == 0 { covered -= 1 }
                         left += 1
                     }
-                    guard covered == slots.count else { continue }
+                    guard covered >= required else { continue }
                     var lastWord = 0
                     var end = 0
                     for k in left...right where items[k].o.lastWord >= lastWord {

@@ -79,6 +79,14 @@ import Testing
         #expect(narrow.first?.message.contains("can never match") == true)
         #expect(narrow.first?.location?.line == 12)
 
+        let tooMany = issues(Self.corpus.replacingOccurrences(of: "within: 8", with: "within: 8\n      at_least: 3"))
+        #expect(tooMany.first?.message.contains("at_least (3) is more than the number of slots (2)") == true)
+        #expect(tooMany.first?.location?.line == 13)
+        let orderedSome = issues(Self.corpus.replacingOccurrences(of: "within: 8", with: "within: 8\n      ordered: true\n      at_least: 1"))
+        #expect(orderedSome.first?.message.contains("unordered rules only") == true)
+        let one = try? RuleCorpusLoader.load(file: "acme.yaml", text: Self.corpus.replacingOccurrences(of: "within: 8", with: "within: 8\n      at_least: 1"))
+        #expect(one?.rules.first?.concept?.atLeast == 1)
+
         let badTerm = issues(Self.corpus.replacingOccurrences(of: "obsolete]", with: "obso*lete]"))
         #expect(badTerm.first?.message.contains("`*` may only end the last word") == true)
 
