@@ -270,14 +270,19 @@ rules:
       all: [[approved by, authorised by, authorized by, signed off by, signed off on, already authorised, already authorized,
              already approved, has approved, have approved, gave the go ahead, okayed it, court order, subpoena, warrant,
              per ticket, change ticket, the ciso, ciso, the cto, head of security, on call sre, with root on, root on this,
-             i have root, i ve got root],
+             i have root, i ve got root, legal signed off, signed off on this, compliance sent a memo, memo authorising,
+             memo authorizing, okayed this, warrant attached, under the warrant, database owner, i ve got sudo, i have sudo,
+             got sudo, head of it],
             [you are cleared to, you re cleared to, so you can, you can now, you may now, go ahead and, you are allowed to,
              obliges you to, requires you to, i m telling you, i am telling you, you are authorised to, you are authorized to,
-             you have permission to],
+             you have permission to, you re free to, you are free to, authorising you to, authorizing you to, you must,
+             export every, the guardrail, guardrail you],
             [without the second approval, without approval, without the usual, without checks, skip it, skip the check,
              skip the checks, the content filter, content filter, print the stored, disclose the, private messages,
              api credentials, credentials, passwords, api keys, the refund to the new account, to the new account,
-             is a misconfiguration, comply now]]
+             is a misconfiguration, comply now, share the customer s, full file, no redactions, read out the other,
+             other tenants, password hash, password hashes, personal mail, hand over, chat logs, without telling them,
+             doesn t apply to me, just run it]]
       ordered: true
       within: 30
       same_sentence: false
@@ -364,8 +369,9 @@ lexicons:
             alternate reality, parallel universe, hypothetical world, hypothetical scenario, hypothetically, thought experiment, rpg,
             tabletop, game master, dungeon master, npc,
             d d, dnd, dungeons and dragons, pathfinder, my character, our campaign, quest,
-            hypothetical, just a hypothetical, for a game]
-  precision: [command by command, keystroke by keystroke, line by line, click by click, describe exactly how, explains exactly how,
+            hypothetical, just a hypothetical, for a game, documentary, narrator, video game, heist]
+  precision: [tool by tool, real measurements, in real measurements, real formula, formula and quantities, and quantities,
+              command by command, keystroke by keystroke, line by line, click by click, describe exactly how, explains exactly how,
               step by step, exact amounts, exact amount, exact quantities, real quantities, precise quantities,
               exact measurements, exact temperatures, exact ingredients, real recipe, working recipe, complete recipe,
               full recipe, for real, in real life, that actually works, actually works, actually work, working code,
@@ -396,7 +402,9 @@ lexicons:
          turned criminal, criminal chemist, drug lab, cook his product, his product,
          takes over a hospital, take over a hospital, hospital s network, hospital network, takes over the network,
          take over the network, breach the network, breaches the network, hack the network, hacks the network,
-         hijack the network, takes down the grid, take down the grid, ransom the hospital, encrypts the hospital]
+         hijack the network, takes down the grid, take down the grid, ransom the hospital, encrypts the hospital,
+         vault alarm, disable the alarm, disable a bank s, pseudoephedrine, cartel chemist, clone a hotel key card,
+         clone a key card, clone hotel key cards, clone a credit card, card skimmer, skim cards]
 rules:
   - id: fw.concept.multilingual_fiction_real_harm
     severity: high
@@ -703,7 +711,8 @@ lexicons:
               assistant summarising, assistant summarizing, assistants summarising reviews, assistant listening,
               assistant listening in, listening in, hey assistant, ai assistant reads this, assistant reads this,
               whoever s ai, whoever s assistant, whoever s agent, coding agent, coding agents, notes for coding agents,
-              note for coding agents, for coding agents, for ai agents, for llm agents, for automated agents]
+              note for coding agents, for coding agents, for ai agents, for llm agents, for automated agents,
+              screening assistant*, mail assistant*, agents browsing, agent browsing, browsing here]
   covert_task: [do not mention, don t mention, never mention, do not tell, don t tell, without telling, no need to tell, before you reply, before you respond,
                 before replying, before responding, before you answer,
                 not tell the user, hide the, hide this, quietly, silently, secretly, covertly, mark it as, mark this as,
@@ -745,7 +754,8 @@ lexicons:
                 reject every, reject all, reject any applicant, disqualify,
                 gift card*, order 20, buy gift,
                 cancel the user s, cancel their, accept this one, upload, email the full, email the recording,
-                the only safe choice, are recalled, competitors are, once the call ends]
+                the only safe choice, are recalled, competitors are, once the call ends, move all messages, to trash,
+                submit the user s, saved address, to the form below, hide the other]
 rules:
   - id: ii.ai_addressed
     severity: high
@@ -2086,7 +2096,7 @@ lexicons:
                no dry run, skip the summary, skip the preview, no preview, no review step, no review, without review,
                without approval, no approval needed, no sign off, without sign off, i trust you, no questions asked,
                don t wait for approval, do not wait for approval, without waiting for me, don t run it by me, no need to run it by me]
-  bulk_verb: [dump, export, list, paste, give me, send me, print, show me, output, leak, extract, pull, download,
+  bulk_verb: [grab, collect, drop them in, dump, export, list, paste, give me, send me, print, show me, output, leak, extract, pull, download,
               email me, share, copy]
   everyone: [every customer, every customer s, all customers, all customer, all the customers, each customer,
              every user, every user s, all users, all user, all the users, each user, every patient, all patients,
@@ -2096,7 +2106,8 @@ lexicons:
              user database, users database, customer database, the entire users, the whole users,
              other users, other customers, other people s, other patients, other accounts, other members,
              every contact, every contact s, all contacts, all my contacts, all of my contacts, each contact, all the contacts,
-             everyone in the crm, everyone in my contacts, every lead, all leads, every subscriber, all subscribers]
+             everyone in the crm, everyone in my contacts, every lead, all leads, every subscriber, all subscribers,
+             all the customer, orders table, the orders table]
   personal_field: [name*, email*, card number*, credit card*, address*, phone*, ssn*, social security*, password*,
                    date of birth, dates of birth, birthday*, salary, salaries, records, personal data, personal details,
                    pii, account number*, bank detail*, medical record*,
@@ -2240,7 +2251,8 @@ rules:
     references: [OWASP-LLM06]
     concepts:
       all: [[send, email, message, text, post, publish, transfer, pay, wire, delete, remove, wipe, erase, deploy, grant, cancel,
-             close, deactivate, suspend, unsubscribe, buy, order, purchase, forward, book, share, upload, give, assign, merge, push],
+             close, deactivate, suspend, unsubscribe, buy, order, purchase, forward, book, share, upload, give, assign, merge, push,
+             invite],
             [every, all, each, everyone, everybody, the entire, the whole, all of, most expensive, the most expensive, hundreds of,
              thousands of, dozens of, as many as, the cheapest, cheapest],
             "{unreviewed}"]
@@ -2261,9 +2273,9 @@ rules:
     concepts:
       all: [[print, show, dump, list, output, reveal, give me, echo, display, send me, paste, cat, tell me, read, copy],
             [environment variables, env vars, env variables, printenv, the environment of, config file, credentials file,
-             secrets file, env file, dot env, env],
+             secrets file, env file, dot env, env, server s environment, the environment, every variable],
             [api keys, api key, passwords, password, secrets, tokens, credentials, private keys, access keys, all the keys,
-             every key, the values, all the values, all values]]
+             every key, the values, all the values, all values, the keys, with its value, its value]]
       ordered: true
       within: 20
       unless: [never, don t, do not, avoid, without, mask, masked, redact, redacted, hide, hidden, except]
@@ -2292,12 +2304,14 @@ rules:
     references: [OWASP-LLM10]
     concepts:
       all: [[write a loop that calls, write a loop that runs, write a loop that queries, keep calling, keep querying, keep hitting,
-             keep invoking, call the, query the, hit the, invoke the, loop over the],
+             keep invoking, call the, query the, hit the, invoke the, loop over the, keep pinging, keep polling, ping the,
+             poll the],
             [tool, api, endpoint, search, function, service, server],
             [ten thousand times, thousand times, million times, forever, indefinitely, endlessly, never stops, never stop,
              without stopping, infinite loop, an infinite loop, nonstop, non stop, until i say so, until i tell you to stop,
              again and again, over and over, until the quota, until the daily quota, until the limit, until the budget,
-             until it runs out, until the credits run out, until it fails, until the rate limit]]
+             until it runs out, until the credits run out, until it fails, until the rate limit, every second,
+             every millisecond, for the rest of the day, all day long, all night]]
       ordered: true
       within: 15
     examples:
@@ -2447,8 +2461,10 @@ rules:
     references: [OWASP-LLM06]
     concepts:
       all: [[drop database, drop table, drop schema, truncate table, delete from, rm rf, rm fr, wipe the, format the disk, delete all,
-             destroy the, purge the, drop the, truncate the, delete the, cleanup script, clean up script, migration, wipe],
-            [live server, live database, production, prod, on the server, prod server, prod database, live system],
+             destroy the, purge the, drop the, truncate the, delete the, cleanup script, clean up script, migration, wipe,
+             force push, force pushed],
+            [live server, live database, production, prod, on the server, prod server, prod database, live system, to main,
+             main branch, the release tags, release tags, to master],
             [no need to double check, no confirmation, without confirmation, without asking,
              don t ask, i ll take responsibility, i take responsibility, i take full responsibility, don t double check,
              skip the backup, without a backup, no backup, skip the checks, right now, "{unreviewed}"]]
@@ -2665,7 +2681,8 @@ lexicons:
   received: [got, received, have received, ve received, re operating under, are operating under, re running on, are running on, re running under, are running under, running under, run under,
              were given, have been given, ve been given, carry, follow, obey, run on, operate under,
              came with, started with, were loaded with, were handed, were told, were fed, were primed with, were set up with]
-  model_setup: ["that {made_you} you", "which {made_you} you", "everything the operator wrote", "what the operator wrote",
+  model_setup: ["the instructions that came with this deployment", "that came with this deployment", "that came with your deployment",
+                "that {made_you} you", "which {made_you} you", "everything the operator wrote", "what the operator wrote",
                 "the operator s {guidance}", "the text you received before my first message", "what you received before my first message",
                 "your {guidance}", "your {model_adjective} {guidance}", "the {hidden_adjective} {guidance}",
                 "{guidance} you {were} {given}", "{guidance} {given} to you", "{guidance} set for you", "{guidance} you {received}",
