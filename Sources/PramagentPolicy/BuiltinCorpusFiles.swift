@@ -339,27 +339,6 @@ description: Fiction, role-play, game and hypothetical framings used to extract 
 scopes: [text]
 view: prose
 lexicons:
-  # A refusal that names what it will not do ("I can't help with making sarin"), right before the match.
-  refusing: [can t help with, cannot help with, can t help you with, cannot help you with, won t help with, will not help with,
-             can t assist with, cannot assist with, won t assist with, not able to help with, unable to help with,
-             can t provide, cannot provide, won t provide, will not provide, can t give, cannot give, refuse to,
-             can t explain, cannot explain, unable to provide guidance on, not going to, i can t, i cannot, i won t,
-             i will not, not able to, unable to, never, unable to provide guidance on how to, can t tell you how to,
-             cannot tell you how to, won t tell you how to, can t explain how to, can t show you how to, cannot show you how to,
-             can t provide instructions on how to, cannot provide instructions on how to, can t help create, cannot help create,
-             can t help you create, won t help create]
-  # Advice and reported speech right before an attack phrase (`not_after`): "never let it" override
-  # the system prompt, "asking the model to" role-play as an unrestricted AI.
-  reported: [never let it, never let them, never let the model, never let the assistant, don t let it, do not let it,
-             don t let the model, do not let the model, prevent it from, prevents it from, prevent the model from,
-             prevents the model from, stop it from, stops it from, keep it from, should never, must never, should not,
-             must not, shouldn t, asking the model to, ask the model to, asks the model to, asked the model to, asking it to,
-             asks it to, asked it to, asking the assistant to, asks the assistant to, asked the assistant to, asking the ai to,
-             asks the ai to, asked the ai to, trick it into, tricks it into, tricking it into, tricked it into, trick the model into,
-             tricks the model into, get the model to, got the model to, getting the model to, gets the model to, tells the model to,
-             told the model to, telling the model to, tells it to, told it to, prompts that, attacks that, attempts to make it,
-             whether it will, whether the model will, tested whether it would, refuses to, refused to, refuse to, won t,
-             will not, would never, cannot, can t]
   # For the concept rules below (`fw.concept.*`): a story or game as the wrapper, real
   # instructions for real harm as the content.
   fiction: [story, short story, novel, thriller, scene, screenplay, script, play, poem, fiction, fictional, role play,
@@ -1153,18 +1132,6 @@ description: Jailbreaks, persona and mode prompts that try to remove the model's
 scopes: [text]
 view: prose
 lexicons:
-  # Advice and reported speech right before an attack phrase (`not_after`): "never let it" override
-  # the system prompt, "asking the model to" role-play as an unrestricted AI.
-  reported: [never let it, never let them, never let the model, never let the assistant, don t let it, do not let it,
-             don t let the model, do not let the model, prevent it from, prevents it from, prevent the model from,
-             prevents the model from, stop it from, stops it from, keep it from, should never, must never, should not,
-             must not, shouldn t, asking the model to, ask the model to, asks the model to, asked the model to, asking it to,
-             asks it to, asked it to, asking the assistant to, asks the assistant to, asked the assistant to, asking the ai to,
-             asks the ai to, asked the ai to, trick it into, tricks it into, tricking it into, tricked it into, trick the model into,
-             tricks the model into, get the model to, got the model to, getting the model to, gets the model to, tells the model to,
-             told the model to, telling the model to, tells it to, told it to, prompts that, attacks that, attempts to make it,
-             whether it will, whether the model will, tested whether it would, refuses to, refused to, refuse to, won t,
-             will not, would never, cannot, can t]
   # For the concept rules below (`jb.concept.*`); see prompt_injection.yaml for the idea.
   safety: [guardrail*, filter*, safety*, safeguard*, caution, restrictions, restriction, limits, limitations, rules,
            moral compass, morals, ethics, ethic*, conscience, content rules, content policy, censorship, manners,
@@ -2067,12 +2034,23 @@ rules:
                  "개발자 모드는 안드로이드 설정에서 켤 수 있습니다.", "Ограничения на въезд сняты с первого июня.", "开发者模式下可以查看更多调试信息。"]
 
 """#),
-        ("owasp_llm.yaml", #"""
-corpus: owasp_llm
-description: Other OWASP Top 10 for LLM Applications (2025) risks visible in text - insecure output, excessive agency, poisoning, unbounded consumption.
-scopes: [text]
-view: prose
+        ("lexicons.yaml", #"""
+# Lexicons shared by every built-in corpus, used by name (`not_after: ["{reported}"]`, a concept
+# slot "{refusing}"); a corpus file may not define a lexicon of the same name.
+description: Lexicons shared by every built-in corpus.
 lexicons:
+  # Advice and reported speech right before an attack phrase (`not_after`): "never let it" override
+  # the system prompt, "asking the model to" role-play as an unrestricted AI.
+  reported: [never let it, never let them, never let the model, never let the assistant, don t let it, do not let it,
+             don t let the model, do not let the model, prevent it from, prevents it from, prevent the model from,
+             prevents the model from, stop it from, stops it from, keep it from, should never, must never, should not,
+             must not, shouldn t, asking the model to, ask the model to, asks the model to, asked the model to, asking it to,
+             asks it to, asked it to, asking the assistant to, asks the assistant to, asked the assistant to, asking the ai to,
+             asks the ai to, asked the ai to, trick it into, tricks it into, tricking it into, tricked it into, trick the model into,
+             tricks the model into, get the model to, got the model to, getting the model to, gets the model to, tells the model to,
+             told the model to, telling the model to, tells it to, told it to, prompts that, attacks that, attempts to make it,
+             whether it will, whether the model will, tested whether it would, refuses to, refused to, refuse to, won t,
+             will not, would never, cannot, can t]
   # A refusal that names what it will not do ("I can't help with making sarin"), right before the match.
   refusing: [can t help with, cannot help with, can t help you with, cannot help you with, won t help with, will not help with,
              can t assist with, cannot assist with, won t assist with, not able to help with, unable to help with,
@@ -2082,6 +2060,14 @@ lexicons:
              cannot tell you how to, won t tell you how to, can t explain how to, can t show you how to, cannot show you how to,
              can t provide instructions on how to, cannot provide instructions on how to, can t help create, cannot help create,
              can t help you create, won t help create]
+
+"""#),
+        ("owasp_llm.yaml", #"""
+corpus: owasp_llm
+description: Other OWASP Top 10 for LLM Applications (2025) risks visible in text - insecure output, excessive agency, poisoning, unbounded consumption.
+scopes: [text]
+view: prose
+lexicons:
   # For the concept rules below (`owasp.concept.*`).
   # The user waives seeing or confirming a consequential action before it happens.
   unreviewed: [without showing me, without a draft, without letting me review, without letting me see, without my review,
@@ -2633,18 +2619,6 @@ description: Direct prompt injection, text that tries to replace the instruction
 scopes: [text]
 view: prose
 lexicons:
-  # Advice and reported speech right before an attack phrase (`not_after`): "never let it" override
-  # the system prompt, "asking the model to" role-play as an unrestricted AI.
-  reported: [never let it, never let them, never let the model, never let the assistant, don t let it, do not let it,
-             don t let the model, do not let the model, prevent it from, prevents it from, prevent the model from,
-             prevents the model from, stop it from, stops it from, keep it from, should never, must never, should not,
-             must not, shouldn t, asking the model to, ask the model to, asks the model to, asked the model to, asking it to,
-             asks it to, asked it to, asking the assistant to, asks the assistant to, asked the assistant to, asking the ai to,
-             asks the ai to, asked the ai to, trick it into, tricks it into, tricking it into, tricked it into, trick the model into,
-             tricks the model into, get the model to, got the model to, getting the model to, gets the model to, tells the model to,
-             told the model to, telling the model to, tells it to, told it to, prompts that, attacks that, attempts to make it,
-             whether it will, whether the model will, tested whether it would, refuses to, refused to, refuse to, won t,
-             will not, would never, cannot, can t]
   # Concept rules (below, `pi.concept.*`) match kinds of words near each other. These lists
   # name the kinds; `{name}` inside a term stands for every term of that list.
   guidance: [house rules, instructions, instruction, preamble, instruction set, rules, ruleset, rulebook, guidelines, guidance, directives,

@@ -33,10 +33,15 @@ enum ConceptRuleParser {
     static let maxJoinedPiece = 128
     static let maxWithin = 64
 
-    static func lexicons(_ node: YAMLNode) throws(PolicyIssue) -> [String: [String]] {
-        var out: [String: [String]] = [:]
+    /// The lexicons of a file, with `shared` ones (the built-in `lexicons.yaml`) usable by name;
+    /// a file may not define a lexicon of the same name as a shared one.
+    static func lexicons(_ node: YAMLNode, shared: [String: [String]] = [:]) throws(PolicyIssue) -> [String: [String]] {
+        var out = shared
         for (name, value) in try node.mapping() {
             guard isName(name) else { throw value.issue("policy_invalid", "lexicon name \"\(name)\" must be lower-case letters, digits and _") }
+            guard shared[name] == nil else {
+                throw value.issue("policy_duplicate", "lexicon \(name) is already a shared lexicon (\(RuleCorpusLoader.sharedLexiconsFile)); use it by name or rename this one")
+            }
             let terms = try value.stringList()
             guard !terms.isEmpty else { throw value.issue("policy_invalid", "lexicon \(name) is empty") }
             out[name] = terms

@@ -37,7 +37,21 @@ public struct RuleCorpus: Sendable {
 ///     examples: {match: ["..."], no_match: ["..."]}
 /// ```
 public enum RuleCorpusLoader {
-    public static func load(file: String, text: String) throws(PolicyLoadError) -> RuleCorpus {
+    /// The built-in file of lexicons that every built-in corpus may use by name (`reported`,
+    /// `refusing`): one definition instead of a copy in each corpus file.
+    public static let sharedLexiconsFile = "lexicons.yaml"
+
+    /// Reads a file that holds only `lexicons:` (and an optional `description:`).
+    public static func loadLexicons(file: String, text: String) throws(PolicyLoadError) -> [String: [String]] {
+        let top = try document(file: file, text: text)
+        do throws(PolicyIssue) {
+            let m = try top.mapping(allowed: ["description", "lexicons"], context: "a lexicon file")
+            guard let lexicons = m["lexicons"] else { throw top.issue("policy_missing_key", "a lexicon file needs `lexicons:`") }
+            return try ConceptRuleParser.lexicons(lexicons)
+        } catch { throw PolicyLoadError(issues: [error]) }
+    }
+
+    static func document(file: String, text: String) throws(PolicyLoadError) -> YAMLNode {
         let root: Node?
         do { root = try PolicyYAML.compose(text) } catch let error as YamlError {
             throw PolicyLoadError(issues: [PolicyBundleYAML.issue(for: error, file: file)])
@@ -47,8 +61,13 @@ public enum RuleCorpusLoader {
         guard let root else {
             throw PolicyLoadError(issues: [PolicyIssue(code: "policy_empty", message: "empty corpus file", location: SourceLocation(file: file, line: 0, column: 0))])
         }
+        return YAMLNode(node: root, file: file)
+    }
+
+    /// Reads one corpus file; `sharedLexicons` are usable by name in its rules.
+    public static func load(file: String, text: String, sharedLexicons: [String: [String]] = [:]) throws(PolicyLoadError) -> RuleCorpus {
+        let top = try document(file: file, text: text)
         var issues: [PolicyIssue] = []
-        let top = YAMLNode(node: root, file: file)
         var corpus = RuleCorpus(name: "", description: "", scopes: [.text], rules: [], detectors: [], locations: [:])
         do throws(PolicyIssue) {
             let m = try top.mapping(allowed: ["corpus", "description", "scopes", "view", "detectors", "lexicons", "rules"], context: "a rule corpus")
@@ -73,7 +92,8 @@ public enum RuleCorpusLoader {
                     corpus.detectors.insert(kind)
                 }
             }
-            let lexicons = try m["lexicons"].map { (n: YAMLNode) throws(PolicyIssue) in try ConceptRuleParser.lexicons(n) } ?? [:]
+            let lexicons = try m["lexicons"].map { (n: YAMLNode) throws(PolicyIssue) in try ConceptRuleParser.lexicons(n, shared: sharedLexicons) }
+                ?? sharedLexicons
             for item in try m["rules"]?.list() ?? [] {
                 do throws(PolicyIssue) {
                     let rule = try parseRule(item, category: corpus.name, view: view, lexicons: lexicons)

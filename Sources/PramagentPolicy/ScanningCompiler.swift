@@ -26,6 +26,8 @@ extension BundleBuilder {
             let available = BuiltinRuleCorpora.sources
             var names = try m["corpora"]?.stringList() ?? ["all"]
             if names.contains("all") { names = available.keys.sorted() }
+            // The shared lexicons are part of every built-in corpus's rules.
+            if !names.isEmpty, let shared = BuiltinRuleCorpora.sharedLexicons { digest(shared.file, Array(shared.text.utf8)) }
             var byScope: [RuleScope: [Rule]] = [:]
             var detectors: [RuleScope: Set<PIIKind>] = [:]
             var locations: [String: SourceLocation] = [:]

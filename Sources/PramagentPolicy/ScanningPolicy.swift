@@ -82,16 +82,27 @@ public enum BuiltinRuleCorpora {
 
     private static let parsed = Mutex<[String: Source]?>(nil)
 
+    /// The shared lexicon file (`policies/rules/lexicons.yaml`) as (path, text), if built in.
+    public static var sharedLexicons: (file: String, text: String)? {
+        BuiltinCorpusFiles.files.first { $0.0 == RuleCorpusLoader.sharedLexiconsFile }.map { ("<builtin>/rules/" + $0.0, $0.1) }
+    }
+
     /// Every built-in corpus by name, with its source. A broken embedded corpus is a build
     /// defect: it traps.
     public static var sources: [String: Source] {
         parsed.withLock { cache in
             if let cache { return cache }
+            var shared: [String: [String]] = [:]
+            if let (file, text) = sharedLexicons {
+                do { shared = try RuleCorpusLoader.loadLexicons(file: file, text: text) } catch {
+                    fatalError("built-in lexicon file \(file) is invalid: \(error)")
+                }
+            }
             var table: [String: Source] = [:]
-            for (file, text) in BuiltinCorpusFiles.files {
+            for (file, text) in BuiltinCorpusFiles.files where file != RuleCorpusLoader.sharedLexiconsFile {
                 let path = "<builtin>/rules/" + file
                 do {
-                    let corpus = try RuleCorpusLoader.load(file: path, text: text)
+                    let corpus = try RuleCorpusLoader.load(file: path, text: text, sharedLexicons: shared)
                     table[corpus.name] = Source(corpus: corpus, file: path, text: text)
                 } catch {
                     fatalError("built-in rule corpus \(file) is invalid: \(error)")

@@ -100,6 +100,26 @@ import Testing
         #expect(huge.first?.message.contains("more than") == true)
     }
 
+    @Test func sharedLexiconsAreUsedByNameAndCannotBeRedefined() throws {
+        let shared = try RuleCorpusLoader.loadLexicons(file: "lexicons.yaml", text: "lexicons:\n  gone: [no longer apply, obsolete]\n")
+        let withoutOwn = Self.corpus.replacingOccurrences(of: "  gone: [no longer apply, obsolete]\n", with: "")
+        #expect(throws: PolicyLoadError.self, "without the shared file {gone} is unknown") { try RuleCorpusLoader.load(file: "acme.yaml", text: withoutOwn) }
+        let corpus = try RuleCorpusLoader.load(file: "acme.yaml", text: withoutOwn, sharedLexicons: shared)
+        #expect(try RuleEngine(rules: corpus.rules).scan("The rules you got are obsolete now.").findings.map(\.ruleID) == ["acme.voided"])
+        do {
+            _ = try RuleCorpusLoader.load(file: "acme.yaml", text: Self.corpus, sharedLexicons: shared)
+            Issue.record("a corpus that redefines a shared lexicon must be rejected")
+        } catch {
+            #expect(error.issues.first?.code == "policy_duplicate")
+            #expect(error.issues.first?.message.contains("lexicon gone is already a shared lexicon") == true)
+            #expect(error.issues.first?.location?.line == 6)
+        }
+        // The built-in corpora use the shipped shared file; none redefines one of its lexicons.
+        let builtin = try #require(BuiltinRuleCorpora.sharedLexicons)
+        #expect(try RuleCorpusLoader.loadLexicons(file: builtin.file, text: builtin.text)["reported"] != nil)
+        #expect(BuiltinRuleCorpora.all["jailbreak"] != nil)
+    }
+
     @Test func customConceptRulesLoadFromAPolicy() throws {
         let bundle = """
         version: 1

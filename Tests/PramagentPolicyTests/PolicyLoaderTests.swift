@@ -58,8 +58,10 @@ struct PolicyLoaderTests {
         }
         let sources = BuiltinRuleCorpora.sources
         let jailbreak = try #require(sources["jailbreak"]), secrets = try #require(sources["secrets"])
+        let shared = try #require(BuiltinRuleCorpora.sharedLexicons)
         let filesOnly = SHA256.hash(digest("a.yaml", Array(text.utf8))).hexString
-        let withCorpora = SHA256.hash(digest("a.yaml", Array(text.utf8)) + digest(secrets.file, Array(secrets.text.utf8))
+        let withCorpora = SHA256.hash(digest("a.yaml", Array(text.utf8)) + digest(shared.file, Array(shared.text.utf8))
+                                      + digest(secrets.file, Array(secrets.text.utf8))
                                       + digest(jailbreak.file, Array(jailbreak.text.utf8))).hexString
         #expect(snapshot.version != filesOnly)
         #expect(snapshot.version == withCorpora)
