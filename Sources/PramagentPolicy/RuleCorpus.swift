@@ -59,7 +59,7 @@ public enum RuleCorpusLoader {
             throw PolicyLoadError(issues: [PolicyIssue(code: "policy_yaml", message: "\(error)", location: SourceLocation(file: file, line: 0, column: 0))])
         }
         guard let root else {
-            throw PolicyLoadError(issues: [PolicyIssue(code: "policy_empty", message: "empty corpus file", location: SourceLocation(file: file, line: 0, column: 0))])
+            throw PolicyLoadError(issues: [PolicyIssue(code: "policy_empty", message: "empty file: a corpus or lexicon file needs content", location: SourceLocation(file: file, line: 0, column: 0))])
         }
         return YAMLNode(node: root, file: file)
     }
