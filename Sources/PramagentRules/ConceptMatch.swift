@@ -10,8 +10,8 @@
 /// every piece on adjacent words ("your" + "original"/"hidden" + "rules"/"instructions"): the
 /// engine looks for the pieces, not for every combination of them. A term is words separated by
 /// spaces, normalised like the text ("Don't" reads "don t"); its last word may end in `*` to
-/// match any word it begins ("instruct*"). Every term is a literal in one database over the
-/// prose view, so a concept rule costs a literal lookup per term occurrence and a linear pass
+/// match any word it begins ("instruct*"). Terms are looked up word by word in one index over
+/// the prose view (`TermIndex`), so a concept rule costs a lookup per word and a linear pass
 /// over the occurrences, not a regex with gaps of arbitrary words.
 public struct ConceptMatch: Sendable, Hashable {
     /// Pieces, each a list of alternative terms; a single term is `[[term]]`.
@@ -80,10 +80,10 @@ struct ConceptTerm: Sendable, Hashable {
     /// Words the term spans.
     var words: Int
 
-    /// Vectorscan pattern, matched on the view with a space added at both ends: the term between
-    /// spaces, so only whole words hit (`\b` instead made compiling 60 times slower); a stem
-    /// only after its space, so that every term is a plain literal (a class after each stem, as
-    /// first written, made the stems an automaton). Boundaries are checked on the hits (`span`).
+    /// The term as a literal pattern on the view with a space added at both ends: the term
+    /// between spaces, so only whole words hit; a stem only after its space. This defines what
+    /// `TermIndex` finds (it replaced a Vectorscan database of these patterns, and
+    /// `TermIndexTests` still compares the two). Boundaries are checked on the hits (`span`).
     var pattern: String {
         var p = ""
         for byte in literal {
@@ -160,8 +160,6 @@ struct ConceptEvaluator: Sendable {
     let slotPhrases: FlatLists
     /// The concept rules.
     let compiled: [Compiled]
-    /// The first rule that uses each term (to name it when the term database does not compile).
-    let ruleOfTerm: [Int]
     static let maxSlots = ConceptMatch.maxSlots
 
     /// Longest term, and longest walk back from the end of a stem to its start.
@@ -174,7 +172,6 @@ struct ConceptEvaluator: Sendable {
         var slots = Interner<[Int]>()
         var piecesOfTerm: [[Int]] = []
         var compiled: [Compiled] = []
-        var ruleOfTerm: [Int] = []
         for (r, rule) in rules.enumerated() {
             guard let concept = rule.concept else { continue }
             guard (1...Self.maxSlots).contains(concept.slots.count) else {
@@ -201,7 +198,6 @@ struct ConceptEvaluator: Sendable {
                             let (id, isNew) = terms.id(term)
                             if isNew {
                                 piecesOfTerm.append([])
-                                ruleOfTerm.append(r)
                             }
                             ids.insert(id)
                         }
@@ -220,7 +216,6 @@ struct ConceptEvaluator: Sendable {
         self.phrasePieces = FlatLists(phrases.keys)
         self.slotPhrases = FlatLists(slots.keys)
         self.compiled = compiled
-        self.ruleOfTerm = ruleOfTerm
         var phrasesOfPiece = [[Int]](repeating: [], count: pieces.keys.count)
         for (phrase, ids) in phrases.keys.enumerated() { for piece in Set(ids) { phrasesOfPiece[piece].append(phrase) } }
         var slotsOfPhrase = [[Int]](repeating: [], count: phrases.keys.count)

@@ -85,7 +85,8 @@ public final class RuleEngine: Sendable {
     private let scratch: ScratchPool
     private let hasRules: Bool
     let concepts: ConceptEvaluator
-    private let conceptTerms: VectorscanDatabase?
+    /// The concept rules' terms, found by word lookups (nil without concept rules).
+    private let conceptTerms: TermIndex?
     /// `Rule.notAfter` of each rule, as prose-skeleton bytes.
     private let notAfter: [[[UInt8]]]
 
@@ -210,28 +211,9 @@ public final class RuleEngine: Sendable {
         native = take(.native)
         proseFromEnd = take(.proseFromEnd)
         proseFromEndForward = take(.proseFromEndForward)
-        // Concept terms: one literal database on the prose skeleton, each term between spaces
-        // (see `ConceptTerm.pattern`; `\b` instead made compiling 60x slower).
-        if concepts.isEmpty {
-            conceptTerms = nil
-        } else {
-            let patterns = concepts.terms.map(\.pattern)
-            let flags = patterns.map { _ in UInt32(HS_FLAG_DOTALL) }
-            let key = DatabaseCache.key(patterns: patterns, flags: flags)
-            if let (cached, _) = DatabaseCache.load(key, patternCount: patterns.count) {
-                conceptTerms = cached
-            } else {
-                do throws(VectorscanDatabase.PatternError) {
-                    let db = try VectorscanDatabase(patterns: patterns, flags: flags)
-                    DatabaseCache.store(key, db, widths: patterns.map { _ in nil })
-                    conceptTerms = db
-                } catch {
-                    let use = error.index >= 0 && error.index < concepts.ruleOfTerm.count ? concepts.ruleOfTerm[error.index] : 0
-                    throw RuleCompileError(ruleID: rules[use].id, patternIndex: 0, message: error.message)
-                }
-            }
-        }
-        let databases = [prose, plain, raw, native, proseFromEnd, proseFromEndForward].compactMap { $0?.database } + [conceptTerms].compactMap { $0 }
+        // Concept terms: word lookups on the padded prose skeleton (`TermIndex`); nothing to compile.
+        conceptTerms = concepts.isEmpty ? nil : TermIndex(concepts.terms)
+        let databases = [prose, plain, raw, native, proseFromEnd, proseFromEndForward].compactMap { $0?.database }
         hasRules = !rules.isEmpty // the raw database exists either way (it carries gates)
         do { scratch = try ScratchPool(databases: databases) } catch {
             throw RuleCompileError(ruleID: "", patternIndex: 0, message: error.message)
@@ -304,8 +286,8 @@ public final class RuleEngine: Sendable {
                 let rotHits = rotated.isEmpty ? [] : prose.map { matches($0, rotated, s, &truncated) } ?? []
                 let lateHits = fromEndMatches(proseBytes, s, &truncated)
                 let lateRotHits = rotated.isEmpty ? [] : fromEndMatches(rotated, s, &truncated)
-                let proseConcepts = conceptMatches(proseBytes, sentenceBreaks, s, &truncated)
-                let rotConcepts = rotated.isEmpty ? [] : conceptMatches(rotated, sentenceBreaks, s, &truncated)
+                let proseConcepts = conceptMatches(proseBytes, sentenceBreaks, &truncated)
+                let rotConcepts = rotated.isEmpty ? [] : conceptMatches(rotated, sentenceBreaks, &truncated)
                 let proseFound = !(proseHits.isEmpty && rotHits.isEmpty && lateHits.isEmpty && lateRotHits.isEmpty
                                      && proseConcepts.isEmpty && rotConcepts.isEmpty)
                 guard !plainHits.isEmpty || proseFound else { return }
@@ -404,8 +386,8 @@ public final class RuleEngine: Sendable {
     /// The reversed database of the prose patterns matched from the end (nil when there are none).
     var fromEndDatabase: VectorscanDatabase? { proseFromEnd?.database }
 
-    /// The literal database of the concept rules' terms (nil when there are none).
-    var conceptTermDatabase: VectorscanDatabase? { conceptTerms }
+    /// The concept rules' term index (nil when there are none).
+    var conceptTermIndex: TermIndex? { conceptTerms }
 
     /// The compiled database of a view (nil when no rule reads it).
     func database(_ view: RuleView) -> VectorscanDatabase? {
@@ -469,8 +451,7 @@ public final class RuleEngine: Sendable {
     }
 
     /// Concept rule matches `(rule, from, to)` in a prose view (offsets into `bytes`).
-    private func conceptMatches(_ bytes: [UInt8], _ sentenceBreaks: [Int], _ scratch: OpaquePointer,
-                                _ truncated: inout Bool) -> [(rule: Int, from: Int, to: Int)] {
+    private func conceptMatches(_ bytes: [UInt8], _ sentenceBreaks: [Int], _ truncated: inout Bool) -> [(rule: Int, from: Int, to: Int)] {
         guard let conceptTerms, !bytes.isEmpty else { return [] }
         // Terms are written between spaces (whole words only): the view is padded with a space at
         // either end, and every non-ASCII byte reads as a space, so a term glued to an emoji or
@@ -483,12 +464,10 @@ public final class RuleEngine: Sendable {
             out[bytes.count + 1] = 0x20
             count = bytes.count + 2
         }
-        let collector = MatchCollector(limit: limits.maxMatches)
-        conceptTerms.scan(padded, scratch: scratch, into: collector)
-        if collector.truncated { truncated = true }
-        guard !collector.hits.isEmpty else { return [] }
+        let hits = conceptTerms.hits(in: padded, limit: limits.maxMatches, truncated: &truncated)
+        guard !hits.isEmpty else { return [] }
         // Offsets in the padded copy are one more than in `bytes`.
-        return concepts.matches(collector.hits.map { (Int($0.id), $0.to) }, in: padded, sentenceBreaks: sentenceBreaks.map { $0 + 1 })
+        return concepts.matches(hits, in: padded, sentenceBreaks: sentenceBreaks.map { $0 + 1 })
             .map { ($0.rule, $0.from - 1, $0.to - 1) }
     }
 
