@@ -14,7 +14,8 @@
 /// ("you"), a stem ("instruct"), a pair ("you were", for "you were given" too), a pair ending
 /// in a stem ("you instruct*").
 ///
-/// Cost per word, not per byte, and hardly growing with the number of terms: a word's end is
+/// Cost per word, not per byte, growing slowly with the number of terms (four times the terms,
+/// all filed under keys the built-in ones use: 1.45 times the time): a word's end is
 /// found eight bytes at a time, its hash is one multiply per eight bytes, and a bit filter
 /// stands in front of every table probe (most words are no term's key). Stems (dozens) are
 /// probed only for words whose first three bytes begin some stem. Measured: as fast as the
