@@ -52,34 +52,35 @@ public final class SpoolingAuditSink: AuditSink {
         .unavailable("the audit spool is full or failing (\(delivery.pendingCount) records wait for the audit writer)")
     }
 
-    private func spool(_ record: Pramagent_V1_AuditRecord, urgent: Bool) -> AuditReceipt {
-        guard let bytes: [UInt8] = try? record.serializedBytes() else { return .unavailable("record cannot be encoded") }
-        guard let seq = delivery.enqueue(bytes, urgent: urgent) else { return full() }
+    public func recordScan(_ event: ScanAuditEvent) -> AuditReceipt {
+        guard let seq = delivery.enqueue(SpoolingAuditSink.encode(event), urgent: false) else { return full() }
         return .spooled(seq)
     }
 
-    public func recordScan(_ event: ScanAuditEvent) -> AuditReceipt {
-        var record = Pramagent_V1_AuditRecord()
-        record.scan = Pramagent_V1_ScanRecord.with {
-            $0.scanID = event.scanID
-            $0.timeUnixNanos = event.timeNanos
-            $0.callerUid = event.caller.uid
-            $0.callerGid = event.caller.gid
-            $0.callerPid = event.caller.pid
-            $0.tenant = event.tenant
-            $0.session = event.session
-            $0.tool = event.tool
-            $0.direction = event.direction
-            $0.textSha256 = Data(SHA256.hash(Array(event.text.utf8)))
-            $0.textBytes = UInt64(event.textBytes)
-            $0.verdict = event.verdict.wire
-            $0.reasonCodes = event.reasonCodes
-            $0.ruleIds = event.ruleIDs
-            $0.policyVersion = event.policyVersion
-            $0.sessionTainted = event.sessionTainted
-            $0.redacted = event.redacted
-        }
-        return spool(record, urgent: false)
+    /// The `AuditRecord { scan: ScanRecord }` bytes of a scan, written field by field like a
+    /// decision's (every ScanText and ReportToolResult pays for this; the text is hashed in place).
+    static func encode(_ event: ScanAuditEvent) -> [UInt8] {
+        var d = ProtoWireWriter(capacity: 192 + 24 * event.ruleIDs.count)
+        d.string(1, event.scanID)
+        d.unsigned(2, event.timeNanos)
+        d.unsigned(3, UInt64(event.caller.uid))
+        d.unsigned(4, UInt64(event.caller.gid))
+        d.int32(5, event.caller.pid)
+        d.string(6, event.tenant)
+        d.string(7, event.session)
+        d.string(8, event.tool)
+        d.string(9, event.direction)
+        d.bytes(10, SHA256.hash(event.text))
+        d.unsigned(11, UInt64(event.textBytes))
+        d.unsigned(12, UInt64(event.verdict.wire.rawValue))
+        for code in event.reasonCodes { d.repeatedElement(13, code) }
+        for id in event.ruleIDs { d.repeatedElement(14, id) }
+        d.string(15, event.policyVersion)
+        d.unsigned(16, event.sessionTainted ? 1 : 0)
+        d.unsigned(17, event.redacted ? 1 : 0)
+        var record = ProtoWireWriter(capacity: d.bytes.count + 4)
+        record.message(3, d)
+        return record.bytes
     }
 
     public func waitDurable(_ receipt: AuditReceipt, timeout: Double, _ done: @escaping @Sendable (Bool) -> Void) {

@@ -59,6 +59,52 @@ struct AuditRecordEncodingTests {
         #expect(decoded.decision.reasonCodes == event.reasons.map(\.code.rawValue))
     }
 
+    static func scan(_ text: String, pid: Int32 = 77, verdict: PolicyVerdict = .allow, reasons: [String] = [], rules: [String] = [],
+                     tool: String = "", tainted: Bool = false, redacted: Bool = false) -> ScanAuditEvent {
+        ScanAuditEvent(scanID: "s-\(pid)", timeNanos: 1_764_000_000_987_654_321, caller: CallerIdentity(uid: 0, gid: 1000, pid: pid),
+                       tenant: "demo", session: tool.isEmpty ? "" : "sé", tool: tool, direction: tool.isEmpty ? "input" : "tool_result",
+                       text: text, verdict: verdict, reasonCodes: reasons, ruleIDs: rules, policyVersion: "sha256:abc",
+                       sessionTainted: tainted, redacted: redacted)
+    }
+
+    /// The generated message of a scan record: the reference for the hand encoding.
+    static func reference(_ event: ScanAuditEvent) throws -> [UInt8] {
+        var record = Pramagent_V1_AuditRecord()
+        record.scan = Pramagent_V1_ScanRecord.with {
+            $0.scanID = event.scanID
+            $0.timeUnixNanos = event.timeNanos
+            $0.callerUid = event.caller.uid
+            $0.callerGid = event.caller.gid
+            $0.callerPid = event.caller.pid
+            $0.tenant = event.tenant
+            $0.session = event.session
+            $0.tool = event.tool
+            $0.direction = event.direction
+            $0.textSha256 = Data(SHA256.hash(Array(event.text.utf8)))
+            $0.textBytes = UInt64(event.textBytes)
+            $0.verdict = event.verdict.wire
+            $0.reasonCodes = event.reasonCodes
+            $0.ruleIds = event.ruleIDs
+            $0.policyVersion = event.policyVersion
+            $0.sessionTainted = event.sessionTainted
+            $0.redacted = event.redacted
+        }
+        return try record.serializedBytes()
+    }
+
+    @Test("hand-written scan record bytes equal the generated message's bytes", arguments: [
+        scan("hello"),
+        scan("", pid: -3, verdict: .block, reasons: ["unsafe_text", "audit_unavailable"], rules: ["pi.ignore_previous", "", "pii.email"]),
+        scan("ü😀 " + String(repeating: "x", count: 5_000), pid: 0, verdict: .escalate, reasons: ["unsafe_text"], rules: ["ii.hidden"],
+             tool: "fetch_url", tainted: true, redacted: true),
+    ])
+    func scanRecordSameBytesAsGenerated(_ event: ScanAuditEvent) throws {
+        let encoded = SpoolingAuditSink.encode(event)
+        #expect(encoded == (try Self.reference(event)))
+        let decoded = try Pramagent_V1_AuditRecord(serializedBytes: encoded)
+        #expect(decoded.scan.ruleIds == event.ruleIDs && decoded.scan.textBytes == UInt64(event.text.utf8.count))
+    }
+
     static func redact(_ json: String, limit: Int = 1_024) throws -> String {
         String(decoding: ArgumentRedaction.redactedJSON(try JSONParser().parse(json), limit: limit), as: UTF8.self)
     }
