@@ -168,22 +168,17 @@ struct BenchScanCommand: AsyncParsableCommand {
         // Batches of each, alternated until the time is up: the machine's drifts fall on all three.
         var health: [UInt64] = [], scans: [UInt64] = [], local: [UInt64] = []
         let end = nowNanos() + UInt64(seconds * 1e9)
+        func batch(_ samples: inout [UInt64], _ body: () async throws -> Void) async throws {
+            for _ in 0..<100 {
+                let a = nowNanos()
+                try await body()
+                samples.append(nowNanos() - a)
+            }
+        }
         while nowNanos() < end {
-            for _ in 0..<100 {
-                let a = nowNanos()
-                _ = try await connection.health()
-                health.append(nowNanos() - a)
-            }
-            for _ in 0..<100 {
-                let a = nowNanos()
-                _ = try await connection.scanText(text, direction: .input)
-                scans.append(nowNanos() - a)
-            }
-            for _ in 0..<100 {
-                let a = nowNanos()
-                _ = scanning.text.scan(bytes)
-                local.append(nowNanos() - a)
-            }
+            try await batch(&health) { _ = try await connection.health() }
+            try await batch(&scans) { _ = try await connection.scanText(text, direction: .input) }
+            try await batch(&local) { _ = scanning.text.scan(bytes) }
         }
         print(BenchScanCommand.report("Health round trip", &health, 1 << 10))
         print(BenchScanCommand.report("ScanText 1 KiB round trip", &scans, 1 << 10))

@@ -75,8 +75,8 @@ extension RuleEngine {
             views.append(.init(name: "prose from end", view: "prose", micros: micros, matches: hits, bytes: db.size))
         }
         if let index = conceptTermIndex {
-            // The padded view the index reads (`conceptMatches`), timed like a database.
-            let padded = [0x20] + texts[.prose]!.map { $0 < 0x80 ? $0 : 0x20 } + [0x20]
+            // The view the index reads in a scan, timed like a database.
+            let padded = TermIndex.padded(texts[.prose]!)
             var samples: [Double] = []
             var hits = 0
             for _ in 0..<max(1, runs) {

@@ -453,17 +453,7 @@ public final class RuleEngine: Sendable {
     /// Concept rule matches `(rule, from, to)` in a prose view (offsets into `bytes`).
     private func conceptMatches(_ bytes: [UInt8], _ sentenceBreaks: [Int], _ truncated: inout Bool) -> [(rule: Int, from: Int, to: Int)] {
         guard let conceptTerms, !bytes.isEmpty else { return [] }
-        // Terms are written between spaces (whole words only): the view is padded with a space at
-        // either end, and every non-ASCII byte reads as a space, so a term glued to an emoji or
-        // to a letter of another script ("😀ignore") is still a word, as `\b` sees it.
-        let padded = [UInt8](unsafeUninitializedCapacity: bytes.count + 2) { out, count in
-            out[0] = 0x20
-            bytes.withUnsafeBufferPointer { src in
-                for k in 0..<src.count { out[k + 1] = src[k] < 0x80 ? src[k] : 0x20 }
-            }
-            out[bytes.count + 1] = 0x20
-            count = bytes.count + 2
-        }
+        let padded = TermIndex.padded(bytes)
         let hits = conceptTerms.hits(in: padded, limit: limits.maxMatches, truncated: &truncated)
         guard !hits.isEmpty else { return [] }
         // Offsets in the padded copy are one more than in `bytes`.

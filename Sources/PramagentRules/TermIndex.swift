@@ -31,12 +31,13 @@ struct TermIndex: Sendable {
     }
     /// Every literal, one after another (no array per term to reach through on a probe).
     private let literalBytes: [UInt8]
-    /// The candidates of every key, list after list (`termsOfList` gives each list's range).
+    /// The candidates of every key, list after list (`listBounds` gives each list's range).
     private let candidates: [Candidate]
     /// Open addressing: key hash (0 = empty) and the list of terms filed under it.
     private let keys: [UInt64]
     private let lists: [Int32]
-    private let termsOfList: FlatLists
+    /// Where each list's candidates begin in `candidates` (one more entry than lists).
+    private let listBounds: [Int32]
     private let tableShift: UInt64
     /// Bit filter over every key hash (at least 64 Ki bits, about 12 bits a key): its low bits.
     private let filter: [UInt64]
@@ -98,9 +99,8 @@ struct TermIndex: Sendable {
         var stemLengths = [UInt8](repeating: 0, count: ConceptEvaluator.maxTermBytes + 2)
         var stemGate = [UInt64](repeating: 0, count: (1 << 15) / 64)
         var longestStem = 0
-        func gate(_ stem: [UInt8]) {
-            longestStem = max(longestStem, stem.count)
-            let s = stem
+        func gate(_ s: [UInt8]) {
+            longestStem = max(longestStem, s.count)
             guard s.count >= 3 else { return }
             let g = Self.gateIndex(s[0], s[1], s[2])
             stemGate[g >> 6] |= 1 << UInt64(g & 63)
@@ -148,9 +148,11 @@ struct TermIndex: Sendable {
         }
         self.keys = keys
         self.lists = lists
-        self.termsOfList = FlatLists(termLists)
         var literalBytes: [UInt8] = []
         var candidates: [Candidate] = []
+        var listBounds: [Int32] = [0]
+        for list in termLists { listBounds.append(listBounds.last! + Int32(list.count)) }
+        self.listBounds = listBounds
         for id in termLists.flatMap({ $0 }) {
             candidates.append(Candidate(term: Int32(id), offset: Int32(literalBytes.count), length: Int32(terms[id].literal.count),
                                         stem: terms[id].stem))
@@ -166,9 +168,23 @@ struct TermIndex: Sendable {
         self.stemGate = stemGate
     }
 
+    /// The view `hits` reads: a prose view with a space at either end and every byte outside
+    /// ASCII read as a space, so a term glued to an emoji or to a letter of another script
+    /// ("😀ignore") is still a word, as `\b` sees it. Offsets are one more than in `prose`.
+    static func padded(_ prose: [UInt8]) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: prose.count + 2) { out, count in
+            out[0] = 0x20
+            prose.withUnsafeBufferPointer { src in
+                for k in 0..<src.count { out[k + 1] = src[k] < 0x80 ? src[k] : 0x20 }
+            }
+            out[prose.count + 1] = 0x20
+            count = prose.count + 2
+        }
+    }
+
     /// Bytes of the tables a lookup reads (keys, lists, filter, stem lengths), for profiles.
     var tableBytes: Int {
-        keys.count * 8 + lists.count * 4 + termsOfList.values.count * 8 + candidates.count * MemoryLayout<Candidate>.stride
+        keys.count * 8 + lists.count * 4 + listBounds.count * 4 + candidates.count * MemoryLayout<Candidate>.stride
             + literalBytes.count + filter.count * 8 + stemLengths.count + stemGate.count * 8
     }
 
@@ -254,7 +270,8 @@ struct TermIndex: Sendable {
             slot = (slot + 1) & (keys.count - 1)
         }
         literalBytes.withUnsafeBufferPointer { literals in
-            for k in termsOfList.indices(Int(lists[slot])) {
+            let list = Int(lists[slot])
+            for k in Int(listBounds[list])..<Int(listBounds[list + 1]) {
                 let c = candidates[k]
                 let length = Int(c.length)
                 let end = start + length

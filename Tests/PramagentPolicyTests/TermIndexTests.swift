@@ -6,10 +6,8 @@ import Testing
 /// The word-lookup term index finds exactly what a literal database of the terms' patterns
 /// finds, on the built-in concept rules' terms.
 @Suite struct TermIndexTests {
-    /// The padded view the index and the concept evaluator read (`RuleEngine.conceptMatches`).
-    static func padded(_ text: String) -> [UInt8] {
-        [0x20] + FastViews.proseSkeleton(Array(text.utf8)).map { $0 < 0x80 ? $0 : 0x20 } + [0x20]
-    }
+    /// The view the index and the concept evaluator read in a scan (`RuleEngine.conceptMatches`).
+    static func padded(_ text: String) -> [UInt8] { TermIndex.padded(FastViews.proseSkeleton(Array(text.utf8))) }
 
     static func reference(_ terms: [ConceptTerm]) throws -> (VectorscanDatabase, ScratchPool) {
         let patterns = terms.map(\.pattern)
