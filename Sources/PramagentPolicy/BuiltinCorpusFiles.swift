@@ -2940,7 +2940,7 @@ view: prose
 lexicons:
   # Concept rules (below, `pi.concept.*`) match kinds of words near each other. These lists
   # name the kinds; `{name}` inside a term stands for every term of that list.
-  guidance: [brief, house rules, instructions, instruction, preamble, instruction set, rules, ruleset, rulebook, guidelines, guidance, directives,
+  guidance: [brief, house rules, instructions~, instruction, preamble, instruction set, rules, ruleset, rulebook, guidelines, guidance, directives,
              directive, programming, system prompt, prompt, preprompt, pre prompt, briefing, constraints, restrictions,
              guardrails, safeguards, filters, conditioning, principles, orders, marching orders, script, framework,
              boundaries, limits, policies, content policy, dos and don ts, do s and don ts, setup text, setup message,
@@ -2948,7 +2948,7 @@ lexicons:
              initialisation text, init prompt, initial prompt, startup prompt, safety configuration, system level instructions,
              system-level instructions, onboarding text, onboarding message, onboarding prompt, onboarding instructions,
              onboarding notes, setup notes, configuration notes, config notes, briefing notes, standing orders]
-  model_adjective: [original, initial, previous, prior, earlier, old, current, existing, hidden, secret, internal, own,
+  model_adjective: [original, initial, previous~, prior, earlier, old, current, existing, hidden, secret, internal, own,
                     underlying, built in, default, standing, core, usual, normal, system, developer, background,
                     behind the scenes, opening, preloaded, pre loaded, baked in, starting, first, base, safety]
   hidden_adjective: [hidden, secret, system, developer, behind the scenes, preloaded, pre loaded, baked in, invisible,
@@ -2966,8 +2966,8 @@ lexicons:
                 whoever built you, whoever set you up]
   made_you: [configured, set, programmed, trained, built, made, created, deployed, designed, instructed, briefed,
              wrote, prompted]
-  position: [above, previous, prior, earlier, preceding, foregoing]
-  position_guidance: [directions, instructions, prompt, prompts, directives, setup]
+  position: [above, previous~, prior, earlier, preceding, foregoing]
+  position_guidance: [directions, instructions~, prompt, prompts, directives, setup]
   ai_guidance: [content policies, content policy, safety rules, safety guidelines, restrictions, filters, guidelines, guardrails,
                 instructions, directions, directives, policies, rules]
   # The model's own setup, in words that are about the model and not about a router or a form.
@@ -3052,7 +3052,7 @@ lexicons:
          had been deleted, had been erased, had been wiped, consider it deleted, consider them deleted, as deleted,
          treat it as deleted, treat them as deleted, count it as deleted]
   # Verbs that put the model's setup away (they come first: "ignore your instructions").
-  dismiss: [toss, throw out, throw away, discard, ditch, scrap, ignore, disregard, forget, skip past, skip over, tune out,
+  dismiss: [toss, throw out, throw away, discard, ditch, scrap, ignore~, disregard~, forget, skip past, skip over, tune out,
             set aside, put aside, stop honouring, stop honoring, stop following, stop obeying, stop listening to, let go of,
             leave behind, abandon, get rid of, drop, bypass, sidestep, override, overwrite, delete, erase, wipe, unlearn,
             look past, step outside, break free of, break free from, free yourself from, shake off, stop paying attention to,
@@ -4054,9 +4054,9 @@ rules:
     examples: {match: ["git clone https://deploy:hunter2secret@git.example.com/repo.git"], no_match: ["https://example.com/user@domain"]}
   - id: sec.password_assignment
     severity: high
-    patterns: ['(?i)(password|passwd|pwd|secret|api_?key|access_?token|auth_?token|client_?secret|private_?key)["'']?\s*[:=]\s*["'']?[^\s"'',;*<>{}()]{2,60}[0-9!@#$%^&+=~/][^\s"'',;*<>{}()]{0,60}']
-    description: A password or key assigned in configuration or code.
-    examples: {match: ["db_password: Tr0ub4dor&3xyz", "API_KEY=\"9f8e7d6c5b4a39281706\""], no_match: ["password: at least 8 characters", "password = getenv(\"DB_PASSWORD\")", "password: ********", "password: password to use with username", "password=MYSQL_PASSWORD", "API_KEY=your_service_key", "API_KEY=sk-xxxx"]}
+    patterns: ['(?i)(password|passwd|pwd|secret|api_?key|access_?token|auth_?token|client_?secret|private_?key)["'']?\s*[:=]\s*["'']?[^\s"'',;:*<>{}()]{2,60}[0-9!@#$%^&+=~/][^\s"'',;:*<>{}()]{0,60}']
+    description: A password or key assigned in configuration or code (a link after "password:" is not one).
+    examples: {match: ["db_password: Tr0ub4dor&3xyz", "API_KEY=\"9f8e7d6c5b4a39281706\""], no_match: ["Click on this link to reset your password: https://example.com/reset-password", "password: at least 8 characters", "password = getenv(\"DB_PASSWORD\")", "password: ********", "password: password to use with username", "password=MYSQL_PASSWORD", "API_KEY=your_service_key", "API_KEY=sk-xxxx"]}
   - id: sec.bearer_token
     severity: high
     patterns: ['(?i)\bauthorization\s*:\s*bearer\s+[A-Za-z0-9._~+/-]{20,}=*']

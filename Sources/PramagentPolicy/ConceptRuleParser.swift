@@ -27,7 +27,7 @@ import PramagentRules
 /// {given}" with 49 guidance and 14 given words is 2 pieces of 49 and 14 terms ("you were" joins
 /// the second), not 686 combinations.
 enum ConceptRuleParser {
-    /// Most terms one slot may expand to (a guard against runaway cross products).
+    /// Most distinct terms one slot may expand to (a guard against runaway cross products).
     static let maxTermsPerSlot = 8_192
     /// Neighbouring pieces are joined into one while they make at most this many terms.
     static let maxJoinedPiece = 128
@@ -104,7 +104,8 @@ enum ConceptRuleParser {
         guard depth < 8 else { throw node.issue("policy_invalid", "lexicons nest more than 8 deep (a cycle?)") }
         var out: [ConceptMatch.Phrase] = []
         var seen = Set<ConceptMatch.Phrase>()
-        var terms = 0
+        // Distinct terms: phrases that share a lexicon share its terms in the index.
+        var terms = Set<String>()
         for item in items {
             let trimmed = item.trimmingCharacters(in: .whitespaces)
             let found: [ConceptMatch.Phrase]
@@ -117,9 +118,9 @@ enum ConceptRuleParser {
             }
             for phrase in found where seen.insert(phrase).inserted {
                 out.append(phrase)
-                terms += phrase.reduce(0) { $0 + $1.count }
+                for piece in phrase { terms.formUnion(piece) }
             }
-            guard terms <= maxTermsPerSlot else { throw node.issue("policy_invalid", "a slot expands to more than \(maxTermsPerSlot) terms") }
+            guard terms.count <= maxTermsPerSlot else { throw node.issue("policy_invalid", "a slot expands to more than \(maxTermsPerSlot) terms") }
         }
         return out
     }
@@ -134,7 +135,7 @@ enum ConceptRuleParser {
             let open = rest.firstIndex(of: "{") ?? rest.endIndex
             let literal = rest[..<open].trimmingCharacters(in: .whitespaces)
             if literal.contains("}") { throw node.issue("policy_invalid", "term \"\(item)\" has `}` without `{`") }
-            if !literal.isEmpty { pieces.append([literal]) }
+            if !literal.isEmpty { pieces.append(try typoVariants(literal, at: node) ?? [literal]) }
             guard open < rest.endIndex else { break }
             guard let close = rest[open...].firstIndex(of: "}") else { throw node.issue("policy_invalid", "term \"\(item)\" has `{` without `}`") }
             pieces.append(try expand([String(rest[open...close])], lexicons: lexicons, at: node))
@@ -162,7 +163,7 @@ enum ConceptRuleParser {
         func visit(_ term: String, _ stack: [String]) throws(PolicyIssue) {
             guard let open = term.firstIndex(of: "{") else {
                 if term.contains("}") { throw node.issue("policy_invalid", "term \"\(term)\" has `}` without `{`") }
-                if seen.insert(term).inserted { out.append(term) }
+                for variant in try typoVariants(term, at: node) ?? [term] where seen.insert(variant).inserted { out.append(variant) }
                 guard out.count <= maxTermsPerSlot else {
                     throw node.issue("policy_invalid", "a slot expands to more than \(maxTermsPerSlot) terms")
                 }
@@ -179,6 +180,13 @@ enum ConceptRuleParser {
         }
         for term in terms { try visit(term, []) }
         return out
+    }
+
+    /// A term ending in `~` as its typing slips (`ConceptTerm.typoVariants`), nil for any other.
+    private static func typoVariants(_ term: String, at node: YAMLNode) throws(PolicyIssue) -> [String]? {
+        do throws(ConceptMatch.InvalidTerm) { return try ConceptMatch.typoVariants(term) } catch {
+            throw node.issue("policy_invalid", error.message)
+        }
     }
 
     private static func unknownLexicon(_ name: String, _ lexicons: [String: [String]], at node: YAMLNode) -> PolicyIssue {

@@ -456,11 +456,27 @@ public enum PIIDetectors {
         return ends
     }
 
+    /// Words after "birthday" that make the date that of an event ("the birthday party: July 15th, 2024").
+    static let birthdayEvents = ["party", "parties", "celebration", "dinner", "lunch", "brunch", "bash", "picnic", "cake",
+                                 "gift", "gifts", "present", "presents", "card", "cards", "event", "trip", "surprise"].map { Array($0.utf8) }
+
+    /// Whether the birth keyword ending at `k` is "birthday" followed by an event word.
+    static func isBirthdayEvent(_ lower: [UInt8], keywordEnd k: Int) -> Bool {
+        guard k >= 8, lower[(k - 8)..<k].elementsEqual("birthday".utf8) else { return false }
+        var i = k
+        while i < lower.count, lower[i] == 0x20 || lower[i] == 0x2D { i += 1 }
+        return birthdayEvents.contains { w in
+            i + w.count <= lower.count && lower[i..<(i + w.count)].elementsEqual(w)
+                && (i + w.count == lower.count || !isAlnum(lower[i + w.count]))
+        }
+    }
+
     /// A date within 32 bytes after a birth keyword: 1985-03-14, 03/14/1985, 14.03.1985, March 14, 1985, 14 March 1985.
+    /// Not after "birthday" naming an event (a party, a dinner, a cake): that date is the event's.
     static func datesOfBirth(_ t: [UInt8], _ lower: [UInt8]) -> [Range<Int>] {
         var out: [Range<Int>] = []
         var covered = 0
-        for k in keywordEnds(birthTable, lower) where k >= covered {
+        for k in keywordEnds(birthTable, lower) where k >= covered && !isBirthdayEvent(lower, keywordEnd: k) {
             let limit = min(t.count, k + 32)
             var i = k
             while i < limit {

@@ -172,3 +172,27 @@ private extension Array where Element == UInt8 {
         return out
     }
 }
+
+/// `~` terms: a word with every single slip of a typist.
+@Suite struct TypoVariantTests {
+    @Test func variantsAreTheWordAndItsSingleSlips() throws {
+        let variants = try #require(try ConceptMatch.typoVariants("previous instructions~"))
+        #expect(variants.first == "previous instructions")
+        for slip in ["instructons", "instructionss", "instrucitons", "iunstructions", "instructiobs", "nstructions"] {
+            #expect(variants.contains("previous " + slip), "\(slip)")
+        }
+        #expect(!variants.contains("previous instrcutoins"), "two slips")
+        #expect(variants.allSatisfy { $0.hasPrefix("previous ") }, "only the last word varies")
+        #expect(Set(variants).count == variants.count)
+        // 12 letters: 12 left out, 12 * 25 wrong, 11 swapped, 13 * 26 added, less the repeats.
+        #expect(variants.count < 1 + 12 + 300 + 11 + 338 && variants.count > 600)
+        #expect(try ConceptMatch.typoVariants("previous instructions") == nil)
+    }
+
+    @Test func shortWordsAndMisplacedTildesAreRejected() {
+        #expect(throws: ConceptMatch.InvalidTerm.self) { try ConceptMatch.typoVariants("rules~") }
+        #expect(throws: ConceptMatch.InvalidTerm.self) { try ConceptMatch.typoVariants("instruct1ons~") }
+        let misplaced = ConceptMatch(slots: [["instruc~tions"]], within: 2)
+        #expect(misplaced.firstInvalidTerm()?.contains("`~` may only end the last word") == true)
+    }
+}

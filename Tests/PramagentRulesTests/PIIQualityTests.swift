@@ -142,6 +142,11 @@ import Testing
         #expect(find(.phone, "version 212-555-01423 build") == 0)
         #expect(find(.ipAddress, "hosts 192.168.1.20 and 2001:db8::1, not 999.1.1.1 or std::vector") == 2)
         #expect(find(.dateOfBirth, "DOB: 03/14/1985; meeting 03/14/1985") == 1)
+        // A birthday that names an event dates the event, not a birth.
+        #expect(find(.dateOfBirth, "Emma's 30th Birthday Party\n\nDate: July 15th, 2024") == 0)
+        #expect(find(.dateOfBirth, "birthday-dinner on 2024-07-15") == 0)
+        #expect(find(.dateOfBirth, "Birthday: July 15th, 1994") == 1)
+        #expect(find(.dateOfBirth, "her birthday is 14 March 1985") == 1)
         #expect(find(.medicalRecordNumber, "MRN: 00123456") == 1)
         #expect(find(.medicalRecordNumber, "mrn pending") == 0)
     }
