@@ -3110,7 +3110,7 @@ view: prose
 lexicons:
   # Concept rules (below, `pi.concept.*`) match kinds of words near each other. These lists
   # name the kinds; `{name}` inside a term stands for every term of that list.
-  guidance: [brief, house rules, instructions~, instruction, preamble, instruction set, rules, ruleset, rulebook, guidelines, guidance, directives,
+  guidance: [brief, house rules, instructions, instruction, preamble, instruction set, rules, ruleset, rulebook, guidelines, guidance, directives,
              directive, programming, system prompt, prompt, preprompt, pre prompt, briefing, constraints, restrictions,
              guardrails, safeguards, filters, conditioning, principles, orders, marching orders, script, framework,
              boundaries, limits, policies, content policy, dos and don ts, do s and don ts, setup text, setup message,
@@ -3118,7 +3118,7 @@ lexicons:
              initialisation text, init prompt, initial prompt, startup prompt, safety configuration, system level instructions,
              system-level instructions, onboarding text, onboarding message, onboarding prompt, onboarding instructions,
              onboarding notes, setup notes, configuration notes, config notes, briefing notes, standing orders]
-  model_adjective: [original, initial, previous~, prior, earlier, old, current, existing, hidden, secret, internal, own,
+  model_adjective: [original, initial, previous, prior, earlier, old, current, existing, hidden, secret, internal, own,
                     underlying, built in, default, standing, core, usual, normal, system, developer, background,
                     behind the scenes, opening, preloaded, pre loaded, baked in, starting, first, base, safety]
   hidden_adjective: [hidden, secret, system, developer, behind the scenes, preloaded, pre loaded, baked in, invisible,
@@ -3136,14 +3136,18 @@ lexicons:
                 whoever built you, whoever set you up]
   made_you: [configured, set, programmed, trained, built, made, created, deployed, designed, instructed, briefed,
              wrote, prompted]
-  position: [above, previous~, prior, earlier, preceding, foregoing]
-  position_guidance: [directions, instructions~, prompt, prompts, directives, setup]
+  position: [above, previous, prior, earlier, preceding, foregoing]
+  position_guidance: [directions, instructions, prompt, prompts, directives, setup]
   ai_guidance: [content policies, content policy, safety rules, safety guidelines, restrictions, filters, guidelines, guardrails,
                 instructions, directions, directives, policies, rules]
   # The model's own setup, in words that are about the model and not about a router or a form.
   received: [got, received, have received, ve received, re operating under, are operating under, re running on, are running on, re running under, are running under, running under, run under,
              were given, have been given, ve been given, carry, follow, obey, run on, operate under,
              came with, started with, were loaded with, were handed, were told, were fed, were primed with, were set up with]
+  # The commonest setup phrases with a slip in their last word ("your previous iunstructions"):
+  # whole terms, so no common word is looked up alone.
+  setup_slips: [previous instructions~, prior instructions~, earlier instructions~, above instructions~, your instructions~,
+                original instructions~, initial instructions~, system instructions~]
   model_setup: ["{guidance} came preinstalled", "came preinstalled with you", "preinstalled with you", "{guidance} that came with you",
                 "the app developers gave you", "the developers gave you", "{maker} gave you", "the developer note", "developer note",
                 "the note at the top", "the instructions that came with this deployment", "that came with this deployment", "that came with your deployment",
@@ -3170,7 +3174,7 @@ lexicons:
                 "what the developers wrote", "everything the developers wrote", "what the developers said", "what your developers said", "{guidance} from your {maker}",
                 "{guidance} from your provider", "{guidance} that was inserted", "{guidance} that were inserted",
                 "{guidance} stuck to the top", "before i got here", "before my first question", "before my first message",
-                "the {position} {position_guidance}", "{position} {position_guidance}", "all {ai_guidance}",
+                "the {position} {position_guidance}", "{position} {position_guidance}", "{setup_slips}", "all {ai_guidance}",
                 "every {guidance}", "your {model_adjective} context", "everything else you {were} {given}",
                 "anything else you {were} {given}", "everything in your context", "your own {model_adjective} {guidance}",
                 "{position} safety configuration", "there was no {guidance}", "there were no {guidance}",
