@@ -759,7 +759,6 @@ lexicons:
   software_domain: [coding, code, email, mail, inbox, calendar, scheduling, notetaking, shopping, banking, payments,
                     invoicing, expense, crm, ticketing, browsing, browser]
   agent_noun: [assistant, agent]
-  dismiss_request: [ignore, disregard, skip, set aside, put aside, forget, override, drop]
   # An order right after the agent is named ("Assistant, wire the deposit").
   order: [reset, wire, transfer, pay, send, forward, share, export, delete, cancel, approve, grant, book, reserve,
           email, post, upload, close, disable, skip, add, remove, change, set up, create, invite]
@@ -787,6 +786,8 @@ lexicons:
                the task that i assigned you, what i asked you to do, the task i gave you earlier, the first task i gave you,
                your original task, your initial task, your assigned task, the task you were given by the user,
                the task the user gave you, the task that the user gave you]
+  # Setting aside the user's own request (`ii.concept.user_request_dismissed`).
+  dismiss_request: [ignore, disregard, skip, set aside, put aside, forget, override, drop]
   covert_task: [do not mention, don t mention, never mention, do not tell, don t tell, without telling, no need to tell, before you reply, before you respond,
                 before replying, before responding, before you answer,
                 not tell the user, hide the, hide this, quietly, silently, secretly, covertly, mark it as, mark this as,
@@ -819,7 +820,7 @@ lexicons:
                 before you can solve, before you solve, before you can complete, before you can continue, before you continue,
                 before you proceed, do the following first, the following first, stop what you re doing, stop what you are doing,
                 stop your current task, immediately stop, stop immediately, reply to me, respond to me with, answer me with,
-                share the, share all, share every, tell the customer, tell customers, tell the buyer, tell the shopper,
+                share the, share all, share every, tell the customer, tell the buyer, tell the shopper,
                 don t bother confirming, no need to confirm, skip the confirmation, skip all confirmations, skip confirmations,
                 approve whatever, approve everything, approve all, rank them first, rank this applicant, rank them,
                 discard the other, discard all other, reject the other, reject all other, set up a transfer,
@@ -1440,7 +1441,7 @@ rules:
     description: Data that tells the agent to ignore or set aside the request of the user it works for.
     references: [OWASP-LLM01]
     concepts:
-      all: [["{dismiss_request}"],
+      all: ["{dismiss_request}",
             [the user s request, the user s question, the user s instructions, the user s task, what the user asked,
              what the user asks, what the user wants, the request of the user, the user s actual request, the user s prompt]]
       ordered: true

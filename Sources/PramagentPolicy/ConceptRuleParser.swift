@@ -182,7 +182,7 @@ enum ConceptRuleParser {
         return out
     }
 
-    /// A term ending in `~` as its typing slips (`ConceptTerm.typoVariants`), nil for any other.
+    /// A term ending in `~` as its typing slips (`ConceptMatch.typoVariants`), nil for any other.
     private static func typoVariants(_ term: String, at node: YAMLNode) throws(PolicyIssue) -> [String]? {
         do throws(ConceptMatch.InvalidTerm) { return try ConceptMatch.typoVariants(term) } catch {
             throw node.issue("policy_invalid", error.message)

@@ -62,11 +62,39 @@ public struct ConceptMatch: Sendable, Hashable {
     /// Every term of the rule (slots, then `unless`).
     var allTerms: [String] { (slots.flatMap { $0 } + unless).flatMap { $0.flatMap { $0 } } }
 
-    /// A term whose last word ends in `~`, as its typing slips (see `ConceptTerm.typoVariants`);
-    /// nil for a term without `~`. The policy reader expands such terms before compiling a rule.
+    /// Shortest word `~` may follow: edits of shorter words are too often other words.
+    static let minTypoWord = 6
+
+    /// A term whose last word ends in `~` ("previous instructions~") as the term with that word
+    /// written correctly and with every single slip of a typist: a letter left out, doubled or
+    /// wrong, two neighbours swapped, one added (Damerau–Levenshtein distance 1), so "iunstructions"
+    /// and "instrucitons" read as "instructions". The other words stay as written. nil for a term
+    /// without `~`; an error when the word is not at least `minTypoWord` letters a–z. The policy
+    /// reader expands such terms before compiling a rule (`ConceptTerm.compile` rejects a `~`).
     public static func typoVariants(_ term: String) throws(InvalidTerm) -> [String]? {
-        do throws(ConceptTerm.Invalid) { return try ConceptTerm.typoVariants(term) } catch { throw InvalidTerm(message: error.message) }
+        var text = term
+        while text.last == " " { text.removeLast() }
+        guard text.last == "~" else { return nil }
+        text.removeLast()
+        let split = text.lastIndex(of: " ").map { text.index(after: $0) } ?? text.startIndex
+        let prefix = String(text[..<split])
+        let word = Array(text[split...].lowercased().utf8)
+        guard word.count >= minTypoWord, word.allSatisfy({ (0x61...0x7A).contains($0) }) else {
+            throw InvalidTerm(message: "term \"\(term)\": `~` must follow a word of at least \(minTypoWord) letters a-z")
+        }
+        var seen: Set<[UInt8]> = [word]
+        var out = [word]
+        func add(_ w: [UInt8]) { if seen.insert(w).inserted { out.append(w) } }
+        let letters = Array(UInt8(0x61)...UInt8(0x7A))
+        for i in word.indices {
+            var w = word; w.remove(at: i); add(w)
+            for c in letters where c != word[i] { w = word; w[i] = c; add(w) }
+            if i + 1 < word.count, word[i] != word[i + 1] { w = word; w.swapAt(i, i + 1); add(w) }
+        }
+        for i in 0...word.count { for c in letters { var w = word; w.insert(c, at: i); add(w) } }
+        return out.map { prefix + String(decoding: $0, as: UTF8.self) }
     }
+
 
     /// What is wrong with a term.
     public struct InvalidTerm: Error { public var message: String }
@@ -128,38 +156,6 @@ struct ConceptTerm: Sendable, Hashable {
             throw Invalid(message: "term \"\(term)\": `*` must follow a letter or digit")
         }
         return ConceptTerm(literal: literal, stem: stem, words: literal.count { $0 == 0x20 } + 1)
-    }
-
-    /// Shortest word `~` may follow: edits of shorter words are too often other words.
-    static let minTypoWord = 6
-
-    /// A term whose last word ends in `~` ("previous instructions~") as the term with that word
-    /// written correctly and with every single slip of a typist: a letter left out, doubled or
-    /// wrong, two neighbours swapped, one added (Damerau–Levenshtein distance 1), so "iunstructions"
-    /// and "instrucitons" read as "instructions". The other words stay as written. nil for a term
-    /// without `~`; an error when the word is not at least `minTypoWord` letters a–z.
-    static func typoVariants(_ term: String) throws(Invalid) -> [String]? {
-        var text = term
-        while text.last == " " { text.removeLast() }
-        guard text.last == "~" else { return nil }
-        text.removeLast()
-        let split = text.lastIndex(of: " ").map { text.index(after: $0) } ?? text.startIndex
-        let prefix = String(text[..<split])
-        let word = Array(text[split...].lowercased().utf8)
-        guard word.count >= minTypoWord, word.allSatisfy({ (0x61...0x7A).contains($0) }) else {
-            throw Invalid(message: "term \"\(term)\": `~` must follow a word of at least \(minTypoWord) letters a-z")
-        }
-        var seen: Set<[UInt8]> = [word]
-        var out = [word]
-        func add(_ w: [UInt8]) { if seen.insert(w).inserted { out.append(w) } }
-        let letters = Array(UInt8(0x61)...UInt8(0x7A))
-        for i in word.indices {
-            var w = word; w.remove(at: i); add(w)
-            for c in letters where c != word[i] { w = word; w[i] = c; add(w) }
-            if i + 1 < word.count, word[i] != word[i + 1] { w = word; w.swapAt(i, i + 1); add(w) }
-        }
-        for i in 0...word.count { for c in letters { var w = word; w.insert(c, at: i); add(w) } }
-        return out.map { prefix + String(decoding: $0, as: UTF8.self) }
     }
 
     /// The span of the term's words when a match of its pattern ends at `hitEnd` (an offset into
