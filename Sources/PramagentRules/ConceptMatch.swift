@@ -95,7 +95,6 @@ public struct ConceptMatch: Sendable, Hashable {
         return out.map { prefix + String(decoding: $0, as: UTF8.self) }
     }
 
-
     /// What is wrong with a term.
     public struct InvalidTerm: Error { public var message: String }
 
