@@ -2,10 +2,11 @@
 /// is normalised only this way). Must produce exactly the bytes of `TextNormalizer.plain` and
 /// `.prose`; a differential test checks it.
 enum FastViews {
-    /// Byte classes: bit 0 letter (a-z), bit 1 digit, bit 2 leet symbol, bit 3 ASCII whitespace.
+    /// Byte classes: bit 0 letter (a-z, A-Z), bit 1 digit, bit 2 leet symbol, bit 3 ASCII whitespace.
     static let classes: [UInt8] = {
         var t = [UInt8](repeating: 0, count: 256)
         for b in 0x61...0x7A { t[b] |= 1 }
+        for b in 0x41...0x5A { t[b] |= 1 } // the plain view keeps ASCII case; the prose view lower-cases
         for b in 0x80...0xFF { t[b] |= 1 } // UTF-8 bytes of non-ASCII letters count as letters
         for b in 0x30...0x39 { t[b] |= 2 }
         for b in [0x40, 0x24, 0x21, 0x7C] { t[b] |= 4 }
@@ -20,10 +21,14 @@ enum FastViews {
         return t
     }()
 
-    /// Plain-view byte of an ASCII byte: whitespace reads as a space, A-Z as a-z.
-    static let plainTable: [UInt8] = (0..<256).map { b in
+    /// Plain-view byte of an ASCII byte: whitespace reads as a space, every other byte as itself
+    /// (ASCII case is kept: the plain database is caseless, and the prose pass reads case changes
+    /// inside words, see `CaseSplit`).
+    static let plainTable: [UInt8] = (0..<256).map { b in classes[b] & 8 != 0 ? 0x20 : UInt8(b) }
+
+    /// A-Z as a-z, every other byte as itself.
+    static let lowerTable: [UInt8] = (0..<256).map { b in
         let v = UInt8(b)
-        if classes[b] & 8 != 0 { return 0x20 }
         return v >= 0x41 && v <= 0x5A ? v | 0x20 : v
     }
 
@@ -115,6 +120,7 @@ enum FastViews {
         var spacedLetters = false
         let words = plain.withUnsafeBufferPointer { src in
             classes.withUnsafeBufferPointer { cls in
+              lowerTable.withUnsafeBufferPointer { lower in
                 leetTable.withUnsafeBufferPointer { leet in
                     [UInt8](unsafeUninitializedCapacity: src.count) { out, count in
                         let n = src.count
@@ -140,7 +146,7 @@ enum FastViews {
                                 let ce = cls[Int(src[end])]
                                 guard ce & 7 != 0 else { break }
                                 seen |= ce
-                                out[o + end - i] = src[end]
+                                out[o + end - i] = lower[Int(src[end])]
                                 end += 1
                             }
                             if seen & 6 == 0 {
@@ -163,7 +169,7 @@ enum FastViews {
                             if wordEnd > i {
                                 let first = o
                                 for k in i..<wordEnd {
-                                    var b = src[k]
+                                    var b = lower[Int(src[k])]
                                     if convert, cls[Int(b)] & 1 == 0, leet[Int(b)] != 0 { b = leet[Int(b)] }
                                     out[o] = b
                                     o += 1
@@ -184,6 +190,7 @@ enum FastViews {
                         count = o
                     }
                 }
+              }
             }
         }
         guard spacedLetters else { return (words, breaks) }

@@ -89,6 +89,10 @@ public final class RuleEngine: Sendable {
     private let conceptTerms: TermIndex?
     /// `Rule.notAfter` of each rule, as prose-skeleton bytes.
     private let notAfter: [[[UInt8]]]
+    /// The words of the prose rules, for reading words glued by case apart (`CaseSplit`).
+    private let caseVocabulary: CaseSplitVocabulary
+    /// How far either side of a case change the split reading looks (`CaseSplit.windows`).
+    static let caseSplitRadius = 256
 
     /// Compiles `rules` (one database per view) and switches on `pii` detectors.
     public init(rules: [Rule], pii: Set<PIIKind> = [], limits: ScanLimits = ScanLimits()) throws(RuleCompileError) {
@@ -213,6 +217,8 @@ public final class RuleEngine: Sendable {
         proseFromEndForward = take(.proseFromEndForward)
         // Concept terms: word lookups on the padded prose skeleton (`TermIndex`); nothing to compile.
         conceptTerms = concepts.isEmpty ? nil : TermIndex(concepts.terms)
+        let prosePatterns = (patternsOf[.prose] ?? []) + (patternsOf[.proseFromEndForward] ?? [])
+        caseVocabulary = CaseSplitVocabulary(patterns: prosePatterns.map(\.text), terms: concepts.terms, phrases: notAfter.flatMap { $0 })
         let databases = [prose, plain, raw, native, proseFromEnd, proseFromEndForward].compactMap { $0?.database }
         hasRules = !rules.isEmpty // the raw database exists either way (it carries gates)
         do { scratch = try ScratchPool(databases: databases) } catch {
@@ -290,8 +296,10 @@ public final class RuleEngine: Sendable {
                 let rotConcepts = rotated.isEmpty ? [] : conceptMatches(rotated, sentenceBreaks, &truncated)
                 let proseFound = !(proseHits.isEmpty && rotHits.isEmpty && lateHits.isEmpty && lateRotHits.isEmpty
                                      && proseConcepts.isEmpty && rotConcepts.isEmpty)
+                var trackedPlain: NormalizedText?
+                for (rule, span) in splitReading(bytes, plainBytes, &trackedPlain, s, &truncated) { add(rule, span, nil) }
                 guard !plainHits.isEmpty || proseFound else { return }
-                let plainView = TextNormalizer.plain(bytes, tracking: true)
+                let plainView = trackedPlain ?? TextNormalizer.plain(bytes, tracking: true)
                 let proseView = proseFound ? Optional(TextNormalizer.prose(plainView)) : nil
                 if let plain {
                     for hit in refine(plain, plainBytes, plainHits, s) {
@@ -339,6 +347,75 @@ public final class RuleEngine: Sendable {
             }
         }
         return findings
+    }
+
+    /// Findings of the split reading (`CaseSplit`): the windows of the plain view around case
+    /// changes inside words, read apart, each through the prose pass, one after another with a
+    /// separator between them. A match counts only when it reads a split (holds a space the split
+    /// inserted) and does not cross a separator: every other match is one the first reading has.
+    /// Without a match in the windows the text is not normalised again; with one, the windows
+    /// are built again with origins (into `trackedPlain`, which the caller reuses) and matched again.
+    private func splitReading(_ bytes: [UInt8], _ plainBytes: [UInt8], _ trackedPlain: inout NormalizedText?,
+                              _ s: OpaquePointer, _ truncated: inout Bool) -> [(rule: Int, span: Range<Int>)] {
+        guard !caseVocabulary.isEmpty else { return [] }
+        let (offsets, live) = CaseSplit.splits(plainBytes, caseVocabulary)
+        guard live else { return [] }
+        let windows = CaseSplit.windows(plainBytes, offsets, radius: Self.caseSplitRadius)
+        // Separator: a word of one NUL byte between spaces, after a sentence break.
+        var words: [UInt8] = []
+        var breaks: [Int] = []
+        for window in windows {
+            if !words.isEmpty { breaks.append(words.count); words += [0x20, 0x00, 0x20] }
+            let read = FastViews.proseWithSentences(CaseSplit.apart(plainBytes, window, offsets))
+            breaks += read.sentenceBreaks.map { $0 + words.count }
+            words += read.bytes
+        }
+        var untrackedTruncated = false
+        let first = splitHits(FastViews.skeleton(words), breaks, s, &untrackedTruncated)
+        guard !(first.prose.isEmpty && first.late.isEmpty && first.concepts.isEmpty) else {
+            if untrackedTruncated { truncated = true }
+            return []
+        }
+        // With origins: the same windows again (the same bytes: the views' differential test
+        // holds the two prose passes equal; were they not, sentence breaks are dropped, not offsets).
+        let plain = trackedPlain ?? TextNormalizer.plain(bytes, tracking: true)
+        trackedPlain = plain
+        var view = NormalizedText(capacity: words.count, tracking: true)
+        for window in windows {
+            if !view.bytes.isEmpty { for b: UInt8 in [0x20, 0x00, 0x20] { view.append(b, 0, 1) } }
+            let read = TextNormalizer.prose(CaseSplit.apart(plain, window, offsets))
+            view.append(contentsOf: read, 0..<read.bytes.count)
+        }
+        if view.bytes != words { breaks = [] }
+        let skeleton = FastViews.skeleton(view.bytes)
+        let hits = splitHits(skeleton, breaks, s, &truncated)
+        // A match reads a split when it holds an inserted space or begins or ends at one (the
+        // split made the word boundary it starts or stops at).
+        func readsSplit(_ from: Int, _ to: Int) -> Bool {
+            guard from < to, to <= view.bytes.count else { return false }
+            if view.bytes[from..<to].contains(0x00) { return false }
+            for k in max(0, from - 1)..<min(view.bytes.count, to + 1) where CaseSplit.isSplitSpace(view, k) { return true }
+            return false
+        }
+        var out: [(rule: Int, span: Range<Int>)] = []
+        for m in hits.concepts where readsSplit(m.from, m.to) { out.append((m.rule, view.originalSpan(m.from, m.to))) }
+        for (db, found) in [(prose, hits.prose), (proseFromEndForward, hits.late)] {
+            guard let db else { continue }
+            for hit in refine(db, skeleton, found, s) where readsSplit(hit.from, hit.to) {
+                let rule = db.ruleOfPattern[Int(hit.id)]
+                if !follows(notAfter[rule], skeleton, hit.from) { out.append((rule, view.originalSpan(hit.from, hit.to))) }
+            }
+        }
+        return out
+    }
+
+    /// Prose, from-end and concept matches of one prose skeleton (the split reading's windows).
+    private func splitHits(_ skeleton: [UInt8], _ breaks: [Int], _ s: OpaquePointer, _ truncated: inout Bool)
+        -> (prose: [(id: UInt32, from: Int, to: Int)], late: [(id: UInt32, from: Int, to: Int)], concepts: [(rule: Int, from: Int, to: Int)]) {
+        let proseHits = prose.map { matches($0, skeleton, s, &truncated) } ?? []
+        let late = fromEndMatches(skeleton, s, &truncated)
+        let concepts = conceptMatches(skeleton, breaks, &truncated)
+        return (proseHits, late, concepts)
     }
 
     /// The gates `rawBytes` opens, where its base64 gate matches end, and the raw rules' matches

@@ -69,7 +69,9 @@ public struct NormalizedText: Sendable {
 /// Builds the `plain` and `prose` views of a text (see `RuleView`). Linear in the input.
 public enum TextNormalizer {
     /// The plain view: NFKC with compatibility folding, diacritics and zero-width/bidi controls
-    /// removed, lower case, Cyrillic/Greek look-alikes folded to Latin, whitespace runs as one space.
+    /// removed, other scripts in lower case (ASCII letters keep their case: the plain database is
+    /// caseless, and the prose pass reads case changes inside words), Cyrillic/Greek look-alikes
+    /// folded to Latin, whitespace runs as one space.
     public static func plain(_ text: [UInt8], tracking: Bool = true) -> NormalizedText {
         var out = NormalizedText(capacity: text.count, tracking: tracking)
         var lastWasSpace = true
@@ -81,7 +83,7 @@ public enum TextNormalizer {
                 if isASCIISpace(b) {
                     if !lastWasSpace { out.append(0x20, i, i + 1); lastWasSpace = true }
                 } else {
-                    out.append(b >= 0x41 && b <= 0x5A ? b | 0x20 : b, i, i + 1)
+                    out.append(b, i, i + 1)
                     lastWasSpace = false
                 }
                 i += 1
@@ -101,11 +103,11 @@ public enum TextNormalizer {
         return out
     }
 
-    /// The prose view, from a plain view: leetspeak digits and symbols inside words become letters,
-    /// every other non-alphanumeric byte becomes a separator, separator runs become one space, and
-    /// runs of three or more single letters are joined.
+    /// The prose view, from a plain view: lower case, leetspeak digits and symbols inside words
+    /// become letters, every other non-alphanumeric byte becomes a separator, separator runs become
+    /// one space, and runs of three or more single letters are joined.
     public static func prose(_ plain: NormalizedText) -> NormalizedText {
-        let src = plain.bytes
+        let src = plain.bytes.map { FastViews.lowerTable[Int($0)] }
         let n = src.count
         var words = NormalizedText(capacity: n, tracking: plain.tracking)
         var lastWasSpace = true
