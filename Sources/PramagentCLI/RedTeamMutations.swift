@@ -19,6 +19,8 @@ enum Mutation: String, CaseIterable, Sendable {
     case authorityFraming = "authority_framing", fictionalWrapper = "fictional_wrapper", payloadSplitting = "payload_splitting"
     /// Curly apostrophes and quotes, as phones and word processors type them ("don’t", “…”).
     case typographic
+    /// Words glued together by case, as identifiers are written ("ignoreAllPreviousInstructions").
+    case camelCase = "camel_case"
 
     /// Mutations that keep a secret or an identifier meaningful (the others would destroy it).
     static let forData: [Mutation] = [.base64, .hex, .zeroWidth]
@@ -79,6 +81,26 @@ enum Mutation: String, CaseIterable, Sendable {
                 }
             })
             return Bool.random(using: &rng) ? "\u{201C}" + curled + "\u{201D}" : curled
+        case .camelCase:
+            // Each space between two words of Latin letters is dropped with odds 0.6, and the second
+            // word then begins with a capital (scripts without case and Cyrillic are left alone:
+            // the split reading reads ASCII case only).
+            var out = ""
+            var glueNext = false
+            for (k, word) in text.split(separator: " ", omittingEmptySubsequences: false).enumerated() {
+                let startsWithLetter = word.first.map { $0.isASCII && $0.isLetter } ?? false
+                if k > 0 {
+                    if glueNext, startsWithLetter, Double.random(in: 0..<1, using: &rng) < 0.6 {
+                        out += word.prefix(1).uppercased() + word.dropFirst()
+                        glueNext = word.last.map { $0.isASCII && $0.isLetter } ?? false
+                        continue
+                    }
+                    out += " "
+                }
+                out += word
+                glueNext = word.last.map { $0.isASCII && $0.isLetter } ?? false
+            }
+            return out
         case .payloadSplitting:
             let words = text.split(separator: " ")
             guard words.count >= 2 else { return text }

@@ -55,7 +55,7 @@ public final class RuleEngine: Sendable {
     public let piiKinds: Set<PIIKind>
     public let limits: ScanLimits
 
-    private struct ViewDatabase: @unchecked Sendable {
+    struct ViewDatabase: @unchecked Sendable {
         let database: VectorscanDatabase
         /// Rule index of each pattern id.
         let ruleOfPattern: [Int]
@@ -71,11 +71,11 @@ public final class RuleEngine: Sendable {
         let text: String
         let flags: UInt32
     }
-    private let prose: ViewDatabase?
+    let prose: ViewDatabase?
     /// Prose patterns matched from the end: reversed, and forward (see `fromEndMatches`).
     private let proseFromEnd: ViewDatabase?
-    private let proseFromEndForward: ViewDatabase?
-    private let plain: ViewDatabase?
+    let proseFromEndForward: ViewDatabase?
+    let plain: ViewDatabase?
     /// The raw view's database: the raw rules' patterns, then (from `rawGateBase` on) the gates
     /// that report once (`Gates.patternsOfDatabase[0]`).
     private let raw: ViewDatabase?
@@ -88,9 +88,9 @@ public final class RuleEngine: Sendable {
     /// The concept rules' terms, found by word lookups (nil without concept rules).
     private let conceptTerms: TermIndex?
     /// `Rule.notAfter` of each rule, as prose-skeleton bytes.
-    private let notAfter: [[[UInt8]]]
+    let notAfter: [[[UInt8]]]
     /// The words of the prose rules, for reading words glued by case apart (`CaseSplit`).
-    private let caseVocabulary: CaseSplitVocabulary
+    let caseVocabulary: CaseSplitVocabulary
     /// How far either side of a case change the split reading looks (`CaseSplit.windows`).
     static let caseSplitRadius = 256
 
@@ -349,75 +349,6 @@ public final class RuleEngine: Sendable {
         return findings
     }
 
-    /// Findings of the split reading (`CaseSplit`): the windows of the plain view around case
-    /// changes inside words, read apart, each through the prose pass, one after another with a
-    /// separator between them. A match counts only when it reads a split (holds a space the split
-    /// inserted) and does not cross a separator: every other match is one the first reading has.
-    /// Without a match in the windows the text is not normalised again; with one, the windows
-    /// are built again with origins (into `trackedPlain`, which the caller reuses) and matched again.
-    private func splitReading(_ bytes: [UInt8], _ plainBytes: [UInt8], _ trackedPlain: inout NormalizedText?,
-                              _ s: OpaquePointer, _ truncated: inout Bool) -> [(rule: Int, span: Range<Int>)] {
-        guard !caseVocabulary.isEmpty else { return [] }
-        let (offsets, live) = CaseSplit.splits(plainBytes, caseVocabulary)
-        guard live else { return [] }
-        let windows = CaseSplit.windows(plainBytes, offsets, radius: Self.caseSplitRadius)
-        // Separator: a word of one NUL byte between spaces, after a sentence break.
-        var words: [UInt8] = []
-        var breaks: [Int] = []
-        for window in windows {
-            if !words.isEmpty { breaks.append(words.count); words += [0x20, 0x00, 0x20] }
-            let read = FastViews.proseWithSentences(CaseSplit.apart(plainBytes, window, offsets))
-            breaks += read.sentenceBreaks.map { $0 + words.count }
-            words += read.bytes
-        }
-        var untrackedTruncated = false
-        let first = splitHits(FastViews.skeleton(words), breaks, s, &untrackedTruncated)
-        guard !(first.prose.isEmpty && first.late.isEmpty && first.concepts.isEmpty) else {
-            if untrackedTruncated { truncated = true }
-            return []
-        }
-        // With origins: the same windows again (the same bytes: the views' differential test
-        // holds the two prose passes equal; were they not, sentence breaks are dropped, not offsets).
-        let plain = trackedPlain ?? TextNormalizer.plain(bytes, tracking: true)
-        trackedPlain = plain
-        var view = NormalizedText(capacity: words.count, tracking: true)
-        for window in windows {
-            if !view.bytes.isEmpty { for b: UInt8 in [0x20, 0x00, 0x20] { view.append(b, 0, 1) } }
-            let read = TextNormalizer.prose(CaseSplit.apart(plain, window, offsets))
-            view.append(contentsOf: read, 0..<read.bytes.count)
-        }
-        if view.bytes != words { breaks = [] }
-        let skeleton = FastViews.skeleton(view.bytes)
-        let hits = splitHits(skeleton, breaks, s, &truncated)
-        // A match reads a split when it holds an inserted space or begins or ends at one (the
-        // split made the word boundary it starts or stops at).
-        func readsSplit(_ from: Int, _ to: Int) -> Bool {
-            guard from < to, to <= view.bytes.count else { return false }
-            if view.bytes[from..<to].contains(0x00) { return false }
-            for k in max(0, from - 1)..<min(view.bytes.count, to + 1) where CaseSplit.isSplitSpace(view, k) { return true }
-            return false
-        }
-        var out: [(rule: Int, span: Range<Int>)] = []
-        for m in hits.concepts where readsSplit(m.from, m.to) { out.append((m.rule, view.originalSpan(m.from, m.to))) }
-        for (db, found) in [(prose, hits.prose), (proseFromEndForward, hits.late)] {
-            guard let db else { continue }
-            for hit in refine(db, skeleton, found, s) where readsSplit(hit.from, hit.to) {
-                let rule = db.ruleOfPattern[Int(hit.id)]
-                if !follows(notAfter[rule], skeleton, hit.from) { out.append((rule, view.originalSpan(hit.from, hit.to))) }
-            }
-        }
-        return out
-    }
-
-    /// Prose, from-end and concept matches of one prose skeleton (the split reading's windows).
-    private func splitHits(_ skeleton: [UInt8], _ breaks: [Int], _ s: OpaquePointer, _ truncated: inout Bool)
-        -> (prose: [(id: UInt32, from: Int, to: Int)], late: [(id: UInt32, from: Int, to: Int)], concepts: [(rule: Int, from: Int, to: Int)]) {
-        let proseHits = prose.map { matches($0, skeleton, s, &truncated) } ?? []
-        let late = fromEndMatches(skeleton, s, &truncated)
-        let concepts = conceptMatches(skeleton, breaks, &truncated)
-        return (proseHits, late, concepts)
-    }
-
     /// The gates `rawBytes` opens, where its base64 gate matches end, and the raw rules' matches
     /// (ends, as `matches` gives them): one pass of the raw database, which holds the gates that
     /// report once after the rules' patterns (`rawGateBase`), and the base64 gate's byte loop.
@@ -483,7 +414,7 @@ public final class RuleEngine: Sendable {
         var layer: String?
     }
 
-    private func matches(_ view: ViewDatabase, _ bytes: [UInt8], _ scratch: OpaquePointer, _ truncated: inout Bool) -> [(id: UInt32, from: Int, to: Int)] {
+    func matches(_ view: ViewDatabase, _ bytes: [UInt8], _ scratch: OpaquePointer, _ truncated: inout Bool) -> [(id: UInt32, from: Int, to: Int)] {
         let collector = MatchCollector(limit: limits.maxMatches)
         view.database.scan(bytes, scratch: scratch, into: collector)
         if collector.truncated { truncated = true }
@@ -496,7 +427,7 @@ public final class RuleEngine: Sendable {
     /// the word it is in (a space before it, so `\b` reads as in the whole view). No match starts
     /// earlier, so these are all the matches. Ordinary prose has none, and pays one pass over
     /// the reversed view with patterns whose rare words come first there.
-    private func fromEndMatches(_ bytes: [UInt8], _ scratch: OpaquePointer, _ truncated: inout Bool) -> [(id: UInt32, from: Int, to: Int)] {
+    func fromEndMatches(_ bytes: [UInt8], _ scratch: OpaquePointer, _ truncated: inout Bool) -> [(id: UInt32, from: Int, to: Int)] {
         guard let reversed = proseFromEnd, let forward = proseFromEndForward, !bytes.isEmpty else { return [] }
         let collector = MatchCollector(limit: limits.maxMatches)
         let mirrored = [UInt8](unsafeUninitializedCapacity: bytes.count) { out, count in
@@ -516,7 +447,7 @@ public final class RuleEngine: Sendable {
 
     /// True when one of `phrases` (whole words) ends right before offset `from` of a prose view,
     /// one space apart (`Rule.notAfter`).
-    private func follows(_ phrases: [[UInt8]], _ view: [UInt8], _ from: Int) -> Bool {
+    func follows(_ phrases: [[UInt8]], _ view: [UInt8], _ from: Int) -> Bool {
         guard !phrases.isEmpty, from <= view.count else { return false }
         let end = from > 0 && view[from - 1] == 0x20 ? from - 1 : from
         for p in phrases where p.count <= end {
@@ -528,7 +459,7 @@ public final class RuleEngine: Sendable {
     }
 
     /// Concept rule matches `(rule, from, to)` in a prose view (offsets into `bytes`).
-    private func conceptMatches(_ bytes: [UInt8], _ sentenceBreaks: [Int], _ truncated: inout Bool) -> [(rule: Int, from: Int, to: Int)] {
+    func conceptMatches(_ bytes: [UInt8], _ sentenceBreaks: [Int], _ truncated: inout Bool) -> [(rule: Int, from: Int, to: Int)] {
         guard let conceptTerms, !bytes.isEmpty else { return [] }
         let padded = TermIndex.padded(bytes)
         let hits = conceptTerms.hits(in: padded, limit: limits.maxMatches, truncated: &truncated)
@@ -545,7 +476,7 @@ public final class RuleEngine: Sendable {
     /// most `lookback` bytes a logarithmic number of times, and runs cost nothing extra. With
     /// `utf8` (a database in UTF-8 mode), windows start only at character boundaries: the
     /// database must not be given a text that begins inside a character.
-    private func refine(_ view: ViewDatabase, _ bytes: [UInt8], _ hits: [(id: UInt32, from: Int, to: Int)],
+    func refine(_ view: ViewDatabase, _ bytes: [UInt8], _ hits: [(id: UInt32, from: Int, to: Int)],
                         _ scratch: OpaquePointer, utf8: Bool = false) -> [(id: UInt32, from: Int, to: Int)] {
         guard !hits.isEmpty else { return [] }
         var out: [(id: UInt32, from: Int, to: Int)] = []

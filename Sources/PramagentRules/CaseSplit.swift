@@ -1,0 +1,176 @@
+/// Words glued together by case alone ("ignoreAllPreviousInstructions", "USAIgnore your
+/// instructions") read as one word in the prose view, which is lower case. This reads them apart:
+/// a case change inside a run of ASCII letters of the plain view (which keeps ASCII case) starts
+/// a new word, at a lower-to-upper change ("ignore|All") and before the last capital of a run of
+/// capitals that a lower-case letter follows ("USA|Ignore"; not "APIs", a plural).
+///
+/// The split reading is a second reading, scanned only around the words it splits (see
+/// `windows`): the first stays as it is, because text in alternating case ("IgNoRe aLl") reads
+/// right only glued, and brand names ("OpenAI", "ChatGPT") are written glued in the rules. A text
+/// is read apart only when one of its splits touches a part that is a word of the rules
+/// ("ignore", "all"): a split between words no rule names changes no match.
+struct CaseSplitVocabulary: Sendable {
+    /// Words of the rules' prose patterns, concept terms and `not_after` phrases, as skeletons.
+    private let words: Set<[UInt8]>
+    /// Stems of concept terms (`instruct*`), as skeletons.
+    private let stems: [[UInt8]]
+
+    init(patterns: [String], terms: [ConceptTerm], phrases: [[UInt8]]) {
+        var words = Set<[UInt8]>()
+        var stems = Set<[UInt8]>()
+        for pattern in patterns { for word in Self.letterRuns(pattern) { words.insert(word) } }
+        for term in terms {
+            let parts = term.literal.split(separator: 0x20, omittingEmptySubsequences: true).map(Array.init)
+            for (k, part) in parts.enumerated() {
+                if term.stem && k == parts.count - 1 { stems.insert(part) } else { words.insert(part) }
+            }
+        }
+        for phrase in phrases {
+            for part in phrase.split(separator: 0x20, omittingEmptySubsequences: true) { words.insert(Array(part)) }
+        }
+        self.words = words
+        self.stems = stems.sorted { $0.lexicographicallyPrecedes($1) }
+    }
+
+    /// Runs of letters in a pattern (as its database compiles it), escapes skipped: the words the
+    /// pattern may need a text to have as words ("(ignore|disregard) all" gives three). Class
+    /// members and flags give a few fragments too; a fragment only makes a split count or not.
+    static func letterRuns(_ pattern: String) -> [[UInt8]] {
+        var runs: [[UInt8]] = []
+        var run: [UInt8] = []
+        var skip = 0
+        let bytes = Array(pattern.utf8)
+        for (k, b) in bytes.enumerated() {
+            if skip > 0 { skip -= 1; if !run.isEmpty { runs.append(run); run = [] }; continue }
+            if b == 0x5C { // a backslash: the next byte is an escape, `\x` two more
+                skip = k + 1 < bytes.count && bytes[k + 1] == 0x78 ? 3 : 1
+                if !run.isEmpty { runs.append(run); run = [] }
+                continue
+            }
+            let lower = FastViews.lowerTable[Int(b)]
+            if lower >= 0x61 && lower <= 0x7A {
+                run.append(lower == 0x6C ? 0x69 : lower)
+            } else if !run.isEmpty {
+                runs.append(run)
+                run = []
+            }
+        }
+        if !run.isEmpty { runs.append(run) }
+        return runs
+    }
+
+    /// True when `part` (lower-case skeleton letters) is a word of the rules or begins with a stem.
+    func knows(_ part: [UInt8]) -> Bool {
+        if words.contains(part) { return true }
+        return stems.contains { part.count >= $0.count && part.starts(with: $0) }
+    }
+
+    var isEmpty: Bool { words.isEmpty && stems.isEmpty }
+}
+
+enum CaseSplit {
+    @inline(__always) static func isUpper(_ b: UInt8) -> Bool { b >= 0x41 && b <= 0x5A }
+    @inline(__always) static func isLower(_ b: UInt8) -> Bool { b >= 0x61 && b <= 0x7A }
+    @inline(__always) static func isASCIILetter(_ b: UInt8) -> Bool { isUpper(b) || isLower(b) }
+
+    /// Where the case changes inside words of a plain view: the offsets a new word starts at,
+    /// ascending, and whether one of them touches a part the rules know (`live`; when false the
+    /// split reading finds nothing the first does not).
+    static func splits(_ plain: [UInt8], _ vocabulary: CaseSplitVocabulary) -> (offsets: [Int], live: Bool) {
+        var offsets: [Int] = []
+        var live = false
+        let n = plain.count
+        var i = 0
+        while i < n {
+            guard isASCIILetter(plain[i]) else { i += 1; continue }
+            var end = i + 1
+            var changes = false
+            while end < n, isASCIILetter(plain[end]) {
+                if isUpper(plain[end]) { changes = true }
+                end += 1
+            }
+            if changes, end - i > 2 { split(plain, i..<end, vocabulary, &offsets, &live) }
+            i = end
+        }
+        return (offsets, live)
+    }
+
+    /// The case changes of one run of letters.
+    private static func split(_ plain: [UInt8], _ run: Range<Int>, _ vocabulary: CaseSplitVocabulary,
+                              _ offsets: inout [Int], _ live: inout Bool) {
+        var cuts: [Int] = []
+        for k in run.lowerBound + 1..<run.upperBound {
+            let before = plain[k - 1], here = plain[k]
+            if isLower(before) && isUpper(here) {
+                cuts.append(k)
+            } else if isUpper(before) && isUpper(here) && k + 1 < run.upperBound && isLower(plain[k + 1])
+                        && !(plain[k + 1] == 0x73 && k + 2 == run.upperBound) {
+                cuts.append(k)
+            }
+        }
+        guard !cuts.isEmpty else { return }
+        func part(_ r: Range<Int>) -> [UInt8] {
+            plain[r].map { b in let l = FastViews.lowerTable[Int(b)]; return l == 0x6C ? 0x69 : l }
+        }
+        var current = run.lowerBound..<cuts[0]
+        for (c, cut) in cuts.enumerated() {
+            let next = cut..<(c + 1 < cuts.count ? cuts[c + 1] : run.upperBound)
+            offsets.append(cut)
+            if !live, vocabulary.knows(part(current)) || vocabulary.knows(part(next)) { live = true }
+            current = next
+        }
+    }
+
+    /// Ranges of a plain view to read apart: `radius` bytes either side of each split, widened to
+    /// whole words, overlapping ones merged. A match that reads a split word apart lies within
+    /// `radius` bytes of the split (a bound, like the longest match `refine` looks back for).
+    static func windows(_ plain: [UInt8], _ offsets: [Int], radius: Int) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        for p in offsets {
+            var from = max(0, p - radius)
+            while from > 0 && plain[from - 1] != 0x20 { from -= 1 }
+            var to = min(plain.count, p + radius)
+            while to < plain.count && plain[to] != 0x20 { to += 1 }
+            if let last = out.last, last.upperBound >= from {
+                out[out.count - 1] = last.lowerBound..<max(last.upperBound, to)
+            } else {
+                out.append(from..<to)
+            }
+        }
+        return out
+    }
+
+    /// Bytes `range` of a plain view with a space before every split in it.
+    static func apart(_ plain: [UInt8], _ range: Range<Int>, _ offsets: [Int]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(range.count + 16)
+        var cursor = range.lowerBound
+        for p in offsets where p > range.lowerBound && p < range.upperBound {
+            out += plain[cursor..<p]
+            out.append(0x20)
+            cursor = p
+        }
+        out += plain[cursor..<range.upperBound]
+        return out
+    }
+
+    /// The same with origins: an inserted space has an empty origin at the capital it precedes,
+    /// which is how a match that reads the split is told (`isSplitSpace`).
+    static func apart(_ plain: NormalizedText, _ range: Range<Int>, _ offsets: [Int]) -> NormalizedText {
+        var out = NormalizedText(capacity: range.count + 16, tracking: plain.tracking)
+        var cursor = range.lowerBound
+        for p in offsets where p > range.lowerBound && p < range.upperBound {
+            out.append(contentsOf: plain, cursor..<p)
+            let at = Int(plain.starts[p])
+            out.append(0x20, at, at)
+            cursor = p
+        }
+        out.append(contentsOf: plain, cursor..<range.upperBound)
+        return out
+    }
+
+    /// True when byte `k` of a view built from `apart` is a space it inserted.
+    @inline(__always) static func isSplitSpace(_ view: NormalizedText, _ k: Int) -> Bool {
+        view.bytes[k] == 0x20 && view.starts[k] == view.ends[k]
+    }
+}

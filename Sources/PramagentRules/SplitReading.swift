@@ -1,0 +1,108 @@
+/// The split reading of a scan (`CaseSplit`): the windows of the plain view around case changes
+/// inside words, read apart, matched by the plain, prose, from-end and concept rules.
+extension RuleEngine {
+    /// Between windows, and before or after a window that does not reach the text's start or
+    /// end: a word of one NUL byte between spaces, after a sentence break. No match may hold it
+    /// (it keeps `^` and `$` from reading a window's edge as the text's).
+    private static let separator: [UInt8] = [0x20, 0x00, 0x20]
+
+    /// Findings of the split reading. The windows are read apart one after another, separated,
+    /// and a match counts only when it reads a split (holds a space the split inserted, or begins
+    /// or ends at one) and holds no separator: every other match is one the first reading has.
+    /// Without a match in the windows the text is not normalised again; with one, the windows are
+    /// built again with origins (from `trackedPlain`, made here when the caller has none yet).
+    func splitReading(_ bytes: [UInt8], _ plainBytes: [UInt8], _ trackedPlain: inout NormalizedText?,
+                      _ s: OpaquePointer, _ truncated: inout Bool) -> [(rule: Int, span: Range<Int>)] {
+        guard !caseVocabulary.isEmpty else { return [] }
+        let (offsets, live) = CaseSplit.splits(plainBytes, caseVocabulary)
+        guard live else { return [] }
+        let windows = CaseSplit.windows(plainBytes, offsets, radius: Self.caseSplitRadius)
+        var plainWindows: [UInt8] = []
+        var proseWindows: [UInt8] = []
+        var breaks: [Int] = []
+        func separate() {
+            breaks.append(proseWindows.count)
+            plainWindows += Self.separator
+            proseWindows += Self.separator
+        }
+        for window in windows {
+            if window.lowerBound > 0 || !plainWindows.isEmpty { separate() }
+            let apart = CaseSplit.apart(plainBytes, window, offsets)
+            let read = FastViews.proseWithSentences(apart)
+            breaks += read.sentenceBreaks.map { $0 + proseWindows.count }
+            plainWindows += apart
+            proseWindows += read.bytes
+        }
+        if let last = windows.last, last.upperBound < plainBytes.count { separate() }
+        var untrackedTruncated = false
+        let first = hits(plainWindows, FastViews.skeleton(proseWindows), breaks, s, &untrackedTruncated)
+        guard !first.isEmpty else {
+            if untrackedTruncated { truncated = true }
+            return []
+        }
+        // With origins: the same windows again (the same bytes: the views' differential test
+        // holds the two passes equal; were they not, sentence breaks are dropped, not offsets).
+        let plain = trackedPlain ?? TextNormalizer.plain(bytes, tracking: true)
+        trackedPlain = plain
+        var plainView = NormalizedText(capacity: plainWindows.count, tracking: true)
+        var proseView = NormalizedText(capacity: proseWindows.count, tracking: true)
+        func separateTracked() {
+            for b in Self.separator { plainView.append(b, 0, 1); proseView.append(b, 0, 1) }
+        }
+        for window in windows {
+            if window.lowerBound > 0 || !plainView.bytes.isEmpty { separateTracked() }
+            let apart = CaseSplit.apart(plain, window, offsets)
+            let read = TextNormalizer.prose(apart)
+            plainView.append(contentsOf: apart, 0..<apart.bytes.count)
+            proseView.append(contentsOf: read, 0..<read.bytes.count)
+        }
+        if let last = windows.last, last.upperBound < plainBytes.count { separateTracked() }
+        if proseView.bytes != proseWindows { breaks = [] }
+        let skeleton = FastViews.skeleton(proseView.bytes)
+        let found = hits(plainView.bytes, skeleton, breaks, s, &truncated)
+        var out: [(rule: Int, span: Range<Int>)] = []
+        if let db = self.plain {
+            for hit in refine(db, plainView.bytes, found.plain, s) where Self.readsSplit(plainView, hit.from, hit.to) {
+                out.append((db.ruleOfPattern[Int(hit.id)], plainView.originalSpan(hit.from, hit.to)))
+            }
+        }
+        for m in found.concepts where Self.readsSplit(proseView, m.from, m.to) {
+            out.append((m.rule, proseView.originalSpan(m.from, m.to)))
+        }
+        for (db, list) in [(prose, found.prose), (proseFromEndForward, found.late)] {
+            guard let db else { continue }
+            for hit in refine(db, skeleton, list, s) where Self.readsSplit(proseView, hit.from, hit.to) {
+                let rule = db.ruleOfPattern[Int(hit.id)]
+                if !follows(notAfter[rule], skeleton, hit.from) { out.append((rule, proseView.originalSpan(hit.from, hit.to))) }
+            }
+        }
+        return out
+    }
+
+    /// True when bytes `from..<to` of a split-reading view read a split: they hold a space the
+    /// split inserted, or begin or end at one (the split made the word boundary there), and hold
+    /// no separator.
+    static func readsSplit(_ view: NormalizedText, _ from: Int, _ to: Int) -> Bool {
+        guard from < to, to <= view.bytes.count else { return false }
+        if view.bytes[from..<to].contains(0x00) { return false }
+        for k in max(0, from - 1)..<min(view.bytes.count, to + 1) where CaseSplit.isSplitSpace(view, k) { return true }
+        return false
+    }
+
+    private struct SplitHits {
+        var plain: [(id: UInt32, from: Int, to: Int)]
+        var prose: [(id: UInt32, from: Int, to: Int)]
+        var late: [(id: UInt32, from: Int, to: Int)]
+        var concepts: [(rule: Int, from: Int, to: Int)]
+        var isEmpty: Bool { plain.isEmpty && prose.isEmpty && late.isEmpty && concepts.isEmpty }
+    }
+
+    /// Plain, prose, from-end and concept matches of the split reading's windows.
+    private func hits(_ plainBytes: [UInt8], _ skeleton: [UInt8], _ breaks: [Int], _ s: OpaquePointer,
+                      _ truncated: inout Bool) -> SplitHits {
+        SplitHits(plain: self.plain.map { matches($0, plainBytes, s, &truncated) } ?? [],
+                  prose: prose.map { matches($0, skeleton, s, &truncated) } ?? [],
+                  late: fromEndMatches(skeleton, s, &truncated),
+                  concepts: conceptMatches(skeleton, breaks, &truncated))
+    }
+}
