@@ -10,7 +10,7 @@
 /// is read apart only when one of its splits touches a part that is a word of the rules
 /// ("ignore", "all"): a split between words no rule names changes no match.
 struct CaseSplitVocabulary: Sendable {
-    /// Words of the rules' prose patterns, concept terms and `not_after` phrases, as skeletons.
+    /// Words of the rules' prose and plain patterns, concept terms and `not_after` phrases, as skeletons.
     private let words: Set<[UInt8]>
     /// Stems of concept terms (`instruct*`), as skeletons.
     private let stems: [[UInt8]]
@@ -73,24 +73,45 @@ enum CaseSplit {
     @inline(__always) static func isLower(_ b: UInt8) -> Bool { b >= 0x61 && b <= 0x7A }
     @inline(__always) static func isASCIILetter(_ b: UInt8) -> Bool { isUpper(b) || isLower(b) }
 
-    /// Where the case changes inside words of a plain view: the offsets a new word starts at,
-    /// ascending, and whether one of them touches a part the rules know (`live`; when false the
-    /// split reading finds nothing the first does not).
-    static func splits(_ plain: [UInt8], _ vocabulary: CaseSplitVocabulary) -> (offsets: [Int], live: Bool) {
-        var offsets: [Int] = []
-        var live = false
-        let n = plain.count
+    /// The words of a plain view (runs of bytes the prose pass reads as a word: letters, digits,
+    /// leetspeak symbols) with a capital after their first byte, as the prose pass finds them.
+    static func casedWords(_ plain: [UInt8]) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        let cls = FastViews.classes
         var i = 0
-        while i < n {
-            guard isASCIILetter(plain[i]) else { i += 1; continue }
+        while i < plain.count {
+            guard cls[Int(plain[i])] & 7 != 0 else { i += 1; continue }
             var end = i + 1
-            var changes = false
-            while end < n, isASCIILetter(plain[end]) {
-                if isUpper(plain[end]) { changes = true }
+            var capital = false
+            while end < plain.count, cls[Int(plain[end])] & 7 != 0 {
+                if cls[Int(plain[end])] & 16 != 0 { capital = true }
                 end += 1
             }
-            if changes, end - i > 2 { split(plain, i..<end, vocabulary, &offsets, &live) }
+            if capital { out.append(i..<end) }
             i = end
+        }
+        return out
+    }
+
+    /// Where the case changes inside `words` of a plain view (ranges from `casedWords`, in
+    /// order): the offsets a new word starts at, ascending, and whether one of them touches a
+    /// part the rules know (`live`; when false the split reading finds nothing the first does not).
+    static func splits(_ plain: [UInt8], in words: [Range<Int>], _ vocabulary: CaseSplitVocabulary) -> (offsets: [Int], live: Bool) {
+        var offsets: [Int] = []
+        var live = false
+        for word in words {
+            var i = word.lowerBound
+            while i < word.upperBound {
+                guard isASCIILetter(plain[i]) else { i += 1; continue }
+                var end = i + 1
+                var changes = false
+                while end < word.upperBound, isASCIILetter(plain[end]) {
+                    if isUpper(plain[end]) { changes = true }
+                    end += 1
+                }
+                if changes, end - i > 2 { split(plain, i..<end, vocabulary, &offsets, &live) }
+                i = end
+            }
         }
         return (offsets, live)
     }

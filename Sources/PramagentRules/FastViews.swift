@@ -2,11 +2,12 @@
 /// is normalised only this way). Must produce exactly the bytes of `TextNormalizer.plain` and
 /// `.prose`; a differential test checks it.
 enum FastViews {
-    /// Byte classes: bit 0 letter (a-z, A-Z), bit 1 digit, bit 2 leet symbol, bit 3 ASCII whitespace.
+    /// Byte classes: bit 0 letter (a-z, A-Z), bit 1 digit, bit 2 leet symbol, bit 3 ASCII
+    /// whitespace, bit 4 capital (A-Z: the plain view keeps ASCII case; the prose view lower-cases).
     static let classes: [UInt8] = {
         var t = [UInt8](repeating: 0, count: 256)
         for b in 0x61...0x7A { t[b] |= 1 }
-        for b in 0x41...0x5A { t[b] |= 1 } // the plain view keeps ASCII case; the prose view lower-cases
+        for b in 0x41...0x5A { t[b] |= 1 | 16 }
         for b in 0x80...0xFF { t[b] |= 1 } // UTF-8 bytes of non-ASCII letters count as letters
         for b in 0x30...0x39 { t[b] |= 2 }
         for b in [0x40, 0x24, 0x21, 0x7C] { t[b] |= 4 }
@@ -112,8 +113,11 @@ enum FastViews {
     /// The prose view and where its sentences begin: offsets of the spaces that follow a
     /// sentence end in the plain view (for concept rules, which stay inside one sentence).
     /// Empty when spaced letters were joined (offsets move; every text is then one sentence).
-    static func proseWithSentences(_ plain: [UInt8]) -> (bytes: [UInt8], sentenceBreaks: [Int]) {
+    /// `casedWords`: the words (ranges of `plain`) with a capital after their first byte, which
+    /// may be words glued by case (see `CaseSplit`; without one there is nothing to read apart).
+    static func proseWithSentences(_ plain: [UInt8]) -> (bytes: [UInt8], sentenceBreaks: [Int], casedWords: [Range<Int>]) {
         var breaks: [Int] = []
+        var casedWords: [Range<Int>] = []
         // One-letter words in a row so far: three or more are joined (`joinSpacedLetters`), which
         // then runs; ordinary prose hardly ever has three, so counting here spares it a pass.
         var singles = 0
@@ -148,6 +152,9 @@ enum FastViews {
                                 seen |= ce
                                 out[o + end - i] = lower[Int(src[end])]
                                 end += 1
+                            }
+                            if seen & 16 != 0 {
+                                for k in i + 1..<end where cls[Int(src[k])] & 16 != 0 { casedWords.append(i..<end); break }
                             }
                             if seen & 6 == 0 {
                                 singles = end - i == 1 ? singles + 1 : 0
@@ -193,9 +200,9 @@ enum FastViews {
               }
             }
         }
-        guard spacedLetters else { return (words, breaks) }
+        guard spacedLetters else { return (words, breaks, casedWords) }
         let joined = TextNormalizer.joinSpacedLetters(NormalizedText(untracked: words)).bytes
-        return (joined, joined.count == words.count ? breaks : [])
+        return (joined, joined.count == words.count ? breaks : [], casedWords)
     }
 
     /// A short text (a concept term, a `not_after` phrase) read as the prose skeleton of a scan reads it.

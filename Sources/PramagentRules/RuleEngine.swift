@@ -217,8 +217,8 @@ public final class RuleEngine: Sendable {
         proseFromEndForward = take(.proseFromEndForward)
         // Concept terms: word lookups on the padded prose skeleton (`TermIndex`); nothing to compile.
         conceptTerms = concepts.isEmpty ? nil : TermIndex(concepts.terms)
-        let prosePatterns = (patternsOf[.prose] ?? []) + (patternsOf[.proseFromEndForward] ?? [])
-        caseVocabulary = CaseSplitVocabulary(patterns: prosePatterns.map(\.text), terms: concepts.terms, phrases: notAfter.flatMap { $0 })
+        let splitPatterns = (patternsOf[.prose] ?? []) + (patternsOf[.proseFromEndForward] ?? []) + (patternsOf[.plain] ?? [])
+        caseVocabulary = CaseSplitVocabulary(patterns: splitPatterns.map(\.text), terms: concepts.terms, phrases: notAfter.flatMap { $0 })
         let databases = [prose, plain, raw, native, proseFromEnd, proseFromEndForward].compactMap { $0?.database }
         hasRules = !rules.isEmpty // the raw database exists either way (it carries gates)
         do { scratch = try ScratchPool(databases: databases) } catch {
@@ -284,7 +284,9 @@ public final class RuleEngine: Sendable {
                 guard plain != nil || hasProse || conceptTerms != nil else { return }
                 // Views without origins first; only a text with matches is normalised again with them.
                 let plainBytes = FastViews.plainView(bytes)
-                let (proseWords, sentenceBreaks) = !hasProse && conceptTerms == nil ? ([], []) : FastViews.proseWithSentences(plainBytes)
+                // Without a prose pass, the words with a capital inside are found by `CaseSplit`.
+                let (proseWords, sentenceBreaks, casedWords) = !hasProse && conceptTerms == nil
+                    ? ([], [], CaseSplit.casedWords(plainBytes)) : FastViews.proseWithSentences(plainBytes)
                 let proseBytes = FastViews.skeleton(proseWords)
                 let rotated = proseWords.isEmpty || !gates.contains(.rot13) ? [] : FastViews.skeleton(FastViews.rot13(proseWords))
                 let plainHits = plain.map { matches($0, plainBytes, s, &truncated) } ?? []
@@ -297,7 +299,9 @@ public final class RuleEngine: Sendable {
                 let proseFound = !(proseHits.isEmpty && rotHits.isEmpty && lateHits.isEmpty && lateRotHits.isEmpty
                                      && proseConcepts.isEmpty && rotConcepts.isEmpty)
                 var trackedPlain: NormalizedText?
-                for (rule, span) in splitReading(bytes, plainBytes, &trackedPlain, s, &truncated) { add(rule, span, nil) }
+                if !casedWords.isEmpty {
+                    for (rule, span) in splitReading(bytes, plainBytes, casedWords, &trackedPlain, s, &truncated) { add(rule, span, nil) }
+                }
                 guard !plainHits.isEmpty || proseFound else { return }
                 let plainView = trackedPlain ?? TextNormalizer.plain(bytes, tracking: true)
                 let proseView = proseFound ? Optional(TextNormalizer.prose(plainView)) : nil

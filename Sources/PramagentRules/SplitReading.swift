@@ -6,15 +6,16 @@ extension RuleEngine {
     /// (it keeps `^` and `$` from reading a window's edge as the text's).
     private static let separator: [UInt8] = [0x20, 0x00, 0x20]
 
-    /// Findings of the split reading. The windows are read apart one after another, separated,
+    /// Findings of the split reading (`casedWords`: the words of the plain view with a capital
+    /// after their first byte, see `FastViews.proseWithSentences`). The windows are read apart one after another, separated,
     /// and a match counts only when it reads a split (holds a space the split inserted, or begins
     /// or ends at one) and holds no separator: every other match is one the first reading has.
     /// Without a match in the windows the text is not normalised again; with one, the windows are
     /// built again with origins (from `trackedPlain`, made here when the caller has none yet).
-    func splitReading(_ bytes: [UInt8], _ plainBytes: [UInt8], _ trackedPlain: inout NormalizedText?,
+    func splitReading(_ bytes: [UInt8], _ plainBytes: [UInt8], _ casedWords: [Range<Int>], _ trackedPlain: inout NormalizedText?,
                       _ s: OpaquePointer, _ truncated: inout Bool) -> [(rule: Int, span: Range<Int>)] {
         guard !caseVocabulary.isEmpty else { return [] }
-        let (offsets, live) = CaseSplit.splits(plainBytes, caseVocabulary)
+        let (offsets, live) = CaseSplit.splits(plainBytes, in: casedWords, caseVocabulary)
         guard live else { return [] }
         let windows = CaseSplit.windows(plainBytes, offsets, radius: Self.caseSplitRadius)
         var plainWindows: [UInt8] = []
