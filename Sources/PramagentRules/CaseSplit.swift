@@ -142,51 +142,70 @@ enum CaseSplit {
         }
     }
 
-    /// Ranges of a plain view to read apart: `radius` bytes either side of each split, widened to
-    /// whole words, overlapping ones merged. A match that reads a split word apart lies within
-    /// `radius` bytes of the split (a bound, like the longest match `refine` looks back for).
-    static func windows(_ plain: [UInt8], _ offsets: [Int], radius: Int) -> [Range<Int>] {
-        var out: [Range<Int>] = []
-        for p in offsets {
+    /// A range of a plain view to read apart, and the splits in it (a range of the offsets).
+    struct Window: Equatable {
+        var bytes: Range<Int>
+        var splits: Range<Int>
+    }
+
+    /// The ranges of a plain view to read apart: `radius` bytes either side of each split,
+    /// widened to whole words (by at most `radius` bytes more), overlapping ones merged. A match that reads a split word apart lies
+    /// within `radius` bytes of the split (a bound, like the longest match `refine` looks back for).
+    static func windows(_ plain: [UInt8], _ offsets: [Int], radius: Int) -> [Window] {
+        var out: [Window] = []
+        // How far an edge moves to reach a word's edge: a longer word is cut (the scan of a
+        // megabyte without a space must not walk it once per split).
+        let reach = radius
+        for (k, p) in offsets.enumerated() {
             var from = max(0, p - radius)
-            while from > 0 && plain[from - 1] != 0x20 { from -= 1 }
-            var to = min(plain.count, p + radius)
-            while to < plain.count && plain[to] != 0x20 { to += 1 }
-            if let last = out.last, last.upperBound >= from {
-                out[out.count - 1] = last.lowerBound..<max(last.upperBound, to)
+            if let last = out.last, last.bytes.upperBound >= from {
+                from = last.bytes.lowerBound
             } else {
-                out.append(from..<to)
+                let floor = max(0, from - reach)
+                while from > floor && plain[from - 1] != 0x20 { from -= 1 }
+            }
+            var to = min(plain.count, p + radius)
+            if let last = out.last, last.bytes.upperBound > to {
+                to = last.bytes.upperBound
+            } else {
+                let ceiling = min(plain.count, to + reach)
+                while to < ceiling && plain[to] != 0x20 { to += 1 }
+            }
+            if let last = out.last, last.bytes.upperBound >= from {
+                out[out.count - 1] = Window(bytes: last.bytes.lowerBound..<max(last.bytes.upperBound, to), splits: last.splits.lowerBound..<k + 1)
+            } else {
+                out.append(Window(bytes: from..<to, splits: k..<k + 1))
             }
         }
         return out
     }
 
-    /// Bytes `range` of a plain view with a space before every split in it.
-    static func apart(_ plain: [UInt8], _ range: Range<Int>, _ offsets: [Int]) -> [UInt8] {
+    /// A window of a plain view with a space before every split in it.
+    static func apart(_ plain: [UInt8], _ window: Window, _ offsets: [Int]) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(range.count + 16)
-        var cursor = range.lowerBound
-        for p in offsets where p > range.lowerBound && p < range.upperBound {
+        out.reserveCapacity(window.bytes.count + window.splits.count)
+        var cursor = window.bytes.lowerBound
+        for p in offsets[window.splits] {
             out += plain[cursor..<p]
             out.append(0x20)
             cursor = p
         }
-        out += plain[cursor..<range.upperBound]
+        out += plain[cursor..<window.bytes.upperBound]
         return out
     }
 
     /// The same with origins: an inserted space has an empty origin at the capital it precedes,
     /// which is how a match that reads the split is told (`isSplitSpace`).
-    static func apart(_ plain: NormalizedText, _ range: Range<Int>, _ offsets: [Int]) -> NormalizedText {
-        var out = NormalizedText(capacity: range.count + 16, tracking: plain.tracking)
-        var cursor = range.lowerBound
-        for p in offsets where p > range.lowerBound && p < range.upperBound {
+    static func apart(_ plain: NormalizedText, _ window: Window, _ offsets: [Int]) -> NormalizedText {
+        var out = NormalizedText(capacity: window.bytes.count + window.splits.count, tracking: plain.tracking)
+        var cursor = window.bytes.lowerBound
+        for p in offsets[window.splits] {
             out.append(contentsOf: plain, cursor..<p)
             let at = Int(plain.starts[p])
             out.append(0x20, at, at)
             cursor = p
         }
-        out.append(contentsOf: plain, cursor..<range.upperBound)
+        out.append(contentsOf: plain, cursor..<window.bytes.upperBound)
         return out
     }
 

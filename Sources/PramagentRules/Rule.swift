@@ -12,8 +12,9 @@ public enum RuleView: String, Sendable, CaseIterable {
     /// turned into single spaces, spaced-out letters joined ("i g n o r e" -> "ignore").
     /// A space in a pattern matches exactly one space; `l` reads as `i` (a skeleton, see `PatternDialect`).
     case prose
-    /// NFKC, case folding, zero-width/bidi removal, confusables, whitespace runs collapsed; punctuation
-    /// kept. For attacks written in symbols (SQL, shell, paths, URLs, templates).
+    /// NFKC, zero-width/bidi removal, confusables, whitespace runs collapsed; punctuation and ASCII
+    /// case kept (patterns are matched caseless; other scripts are lower-cased). For attacks written
+    /// in symbols (SQL, shell, paths, URLs, templates).
     case plain
     /// The original bytes, case-sensitive unless the pattern says `(?i)`. For secrets and identifiers.
     case raw

@@ -7,9 +7,10 @@ extension RuleEngine {
     private static let separator: [UInt8] = [0x20, 0x00, 0x20]
 
     /// Findings of the split reading (`casedWords`: the words of the plain view with a capital
-    /// after their first byte, see `FastViews.proseWithSentences`). The windows are read apart one after another, separated,
-    /// and a match counts only when it reads a split (holds a space the split inserted, or begins
-    /// or ends at one) and holds no separator: every other match is one the first reading has.
+    /// after their first byte, see `FastViews.proseWithSentences`). The windows are read apart
+    /// one after another, separated, and a match counts only when it reads a split (holds a space
+    /// the split inserted, or begins or ends at one) and holds no separator: every other match is
+    /// one the first reading has.
     /// Without a match in the windows the text is not normalised again; with one, the windows are
     /// built again with origins (from `trackedPlain`, made here when the caller has none yet).
     func splitReading(_ bytes: [UInt8], _ plainBytes: [UInt8], _ casedWords: [Range<Int>], _ trackedPlain: inout NormalizedText?,
@@ -27,14 +28,14 @@ extension RuleEngine {
             proseWindows += Self.separator
         }
         for window in windows {
-            if window.lowerBound > 0 || !plainWindows.isEmpty { separate() }
+            if window.bytes.lowerBound > 0 || !plainWindows.isEmpty { separate() }
             let apart = CaseSplit.apart(plainBytes, window, offsets)
             let read = FastViews.proseWithSentences(apart)
             breaks += read.sentenceBreaks.map { $0 + proseWindows.count }
             plainWindows += apart
             proseWindows += read.bytes
         }
-        if let last = windows.last, last.upperBound < plainBytes.count { separate() }
+        if let last = windows.last, last.bytes.upperBound < plainBytes.count { separate() }
         var untrackedTruncated = false
         let first = hits(plainWindows, FastViews.skeleton(proseWindows), breaks, s, &untrackedTruncated)
         guard !first.isEmpty else {
@@ -51,13 +52,13 @@ extension RuleEngine {
             for b in Self.separator { plainView.append(b, 0, 1); proseView.append(b, 0, 1) }
         }
         for window in windows {
-            if window.lowerBound > 0 || !plainView.bytes.isEmpty { separateTracked() }
+            if window.bytes.lowerBound > 0 || !plainView.bytes.isEmpty { separateTracked() }
             let apart = CaseSplit.apart(plain, window, offsets)
             let read = TextNormalizer.prose(apart)
             plainView.append(contentsOf: apart, 0..<apart.bytes.count)
             proseView.append(contentsOf: read, 0..<read.bytes.count)
         }
-        if let last = windows.last, last.upperBound < plainBytes.count { separateTracked() }
+        if let last = windows.last, last.bytes.upperBound < plainBytes.count { separateTracked() }
         if proseView.bytes != proseWindows { breaks = [] }
         let skeleton = FastViews.skeleton(proseView.bytes)
         let found = hits(plainView.bytes, skeleton, breaks, s, &truncated)
