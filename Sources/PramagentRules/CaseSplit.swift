@@ -14,11 +14,18 @@ struct CaseSplitVocabulary: Sendable {
     private let words: Set<[UInt8]>
     /// Stems of concept terms (`instruct*`), as skeletons.
     private let stems: [[UInt8]]
+    /// Runs of three or more letters of the patterns, which may be pieces of the words they
+    /// match (`ignor(e|ing)`, `instructions?`): sorted, and as a set.
+    private let pieces: [[UInt8]]
+    private let pieceSet: Set<[UInt8]>
+    static let shortestPiece = 3
 
     init(patterns: [String], terms: [ConceptTerm], phrases: [[UInt8]]) {
         var words = Set<[UInt8]>()
         var stems = Set<[UInt8]>()
         for pattern in patterns { for word in Self.letterRuns(pattern) { words.insert(word) } }
+        pieceSet = words.filter { $0.count >= Self.shortestPiece }
+        pieces = pieceSet.sorted { $0.lexicographicallyPrecedes($1) }
         for term in terms {
             let parts = term.literal.split(separator: 0x20, omittingEmptySubsequences: true).map(Array.init)
             for (k, part) in parts.enumerated() {
@@ -59,10 +66,21 @@ struct CaseSplitVocabulary: Sendable {
         return runs
     }
 
-    /// True when `part` (lower-case skeleton letters) is a word of the rules or begins with a stem.
+    /// True when `part` (lower-case skeleton letters) is a word of the rules, begins with a stem,
+    /// or (three letters or more) begins with a piece of a pattern or begins one ("ignoring" and
+    /// `ignor(e|ing)`, "instruction" and `instructions?`).
     func knows(_ part: [UInt8]) -> Bool {
         if words.contains(part) { return true }
-        return stems.contains { part.count >= $0.count && part.starts(with: $0) }
+        if stems.contains(where: { part.count >= $0.count && part.starts(with: $0) }) { return true }
+        guard part.count >= Self.shortestPiece else { return false }
+        for length in Self.shortestPiece..<part.count where pieceSet.contains(Array(part[..<length])) { return true }
+        // The first piece not below `part` begins with it if any does.
+        var lo = 0, hi = pieces.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if pieces[mid].lexicographicallyPrecedes(part) { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < pieces.count && pieces[lo].starts(with: part)
     }
 
     var isEmpty: Bool { words.isEmpty && stems.isEmpty }

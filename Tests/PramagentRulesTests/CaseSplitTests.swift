@@ -38,6 +38,15 @@ import Testing
         #expect(CaseSplit.splits(plain, in: CaseSplit.casedWords(plain), vocabulary).live)
     }
 
+    @Test func piecesOfPatternsCountForTheWordsTheyMatch() {
+        let vocabulary = CaseSplitVocabulary(patterns: [#"ignor(e|ing) (the )?instructions?"#], terms: [], phrases: [])
+        #expect(vocabulary.knows(Array("ignoring".utf8)), "begins with the piece `ignor`")
+        #expect(vocabulary.knows(Array("instruction".utf8)), "begins `instructions`")
+        #expect(vocabulary.knows(Array("the".utf8)))
+        #expect(!vocabulary.knows(Array("bus".utf8)))
+        #expect(!vocabulary.knows(Array("in".utf8)), "two letters: whole words only")
+    }
+
     @Test func lettersOfPatternsSkipEscapes() {
         let runs = CaseSplitVocabulary.letterRuns(#"\b(?:ignore|disregard)\s+a\x6cl\w+"#).map { String(decoding: $0, as: UTF8.self) }
         // As skeletons (`l` reads `i`, like the prose view).
