@@ -6,9 +6,10 @@
 ///
 /// The split reading is a second reading, scanned only around the words it splits (see
 /// `windows`): the first stays as it is, because text in alternating case ("IgNoRe aLl") reads
-/// right only glued, and brand names ("OpenAI", "ChatGPT") are written glued in the rules. A text
-/// is read apart only when one of its splits touches a part that is a word of the rules
-/// ("ignore", "all"): a split between words no rule names changes no match.
+/// right only glued. Names that end in capitals and that the rules write glued ("OpenAI",
+/// "ChatGPT") stay glued in it too. A text is read apart only when one of its splits touches a
+/// part that is a word of the rules ("ignore", "all"): a split between words no rule names
+/// changes no match.
 struct CaseSplitVocabulary: Sendable {
     /// Words of the rules' prose and plain patterns, concept terms and `not_after` phrases, as skeletons.
     private let words: Set<[UInt8]>
@@ -83,6 +84,9 @@ struct CaseSplitVocabulary: Sendable {
         return lo < pieces.count && pieces[lo].starts(with: part)
     }
 
+    /// True when `joined` (lower-case skeleton letters) is a word of the rules.
+    func isWord(_ joined: [UInt8]) -> Bool { words.contains(joined) }
+
     var isEmpty: Bool { words.isEmpty && stems.isEmpty }
 }
 
@@ -154,6 +158,13 @@ enum CaseSplit {
         var current = run.lowerBound..<cuts[0]
         for (c, cut) in cuts.enumerated() {
             let next = cut..<(c + 1 < cuts.count ? cuts[c + 1] : run.upperBound)
+            // A name that ends in capitals and that the rules write glued stays glued: "OpenAI"
+            // and "ChatGPT" read "openai" and "chatgpt" ("AsAnOpenAIEmployee": "as an openai
+            // employee"); "systemPrompt" is read apart although "systemprompt" is a word too.
+            if next.count >= 2, plain[next].allSatisfy(isUpper), vocabulary.isWord(part(current.lowerBound..<next.upperBound)) {
+                current = current.lowerBound..<next.upperBound
+                continue
+            }
             offsets.append(cut)
             if !live, vocabulary.knows(part(current)) || vocabulary.knows(part(next)) { live = true }
             current = next

@@ -27,6 +27,16 @@ import Testing
         #expect(splitOffsets("th3yRules").offsets == [4])
     }
 
+    @Test func namesEndingInCapitalsThatTheRulesWriteGluedStayGlued() {
+        let words = ["openai", "employee", "as", "an", "system", "prompt", "systemprompt", "your"]
+        // "Open|AI" is no split ("openai" is a word of the rules); "AI|Employee" is.
+        #expect(splitOffsets("AsAnOpenAIEmployee", knowing: words).offsets == [2, 4, 10])
+        // Only a part in capitals joins: "systemPrompt" is read apart.
+        #expect(splitOffsets("yourSystemPrompt", knowing: words).offsets == [4, 10])
+        // Not a word of the rules: "BasedGPT" reads "based gpt".
+        #expect(splitOffsets("BasedGPT", knowing: words).offsets == [5])
+    }
+
     @Test func aSplitCountsOnlyWhenItTouchesAWordOfTheRules() {
         #expect(splitOffsets("please ignoreAll").live)
         #expect(splitOffsets("the DBus and GObject docs").live == false)
