@@ -7,7 +7,8 @@
 /// The split reading is a second reading, scanned only around the words it splits (see
 /// `windows`): the first stays as it is, because text in alternating case ("IgNoRe aLl") reads
 /// right only glued. Names that end in capitals and that the rules write glued ("OpenAI",
-/// "ChatGPT") stay glued in it too. A text is read apart only when one of its splits touches a
+/// "ChatGPT") stay glued in it; a text with such a name is read apart a third time with every
+/// case change split ("FreeGPT" as "free gpt"). A text is read apart only when one of its splits touches a
 /// part that is a word of the rules ("ignore", "all"): a split between words no rule names
 /// changes no match.
 struct CaseSplitVocabulary: Sendable {
@@ -116,10 +117,13 @@ enum CaseSplit {
     }
 
     /// Where the case changes inside `words` of a plain view (ranges from `casedWords`, in
-    /// order): the offsets a new word starts at, ascending, and whether one of them touches a
-    /// part the rules know (`live`; when false the split reading finds nothing the first does not).
-    static func splits(_ plain: [UInt8], in words: [Range<Int>], _ vocabulary: CaseSplitVocabulary) -> (offsets: [Int], live: Bool) {
+    /// order): the offsets a new word starts at, ascending; the case changes kept glued as names
+    /// (`joined`, "Open|AI"); and whether a change touches a part the rules know (`live`; when
+    /// false reading the text apart finds nothing the first reading does not).
+    static func splits(_ plain: [UInt8], in words: [Range<Int>], _ vocabulary: CaseSplitVocabulary)
+        -> (offsets: [Int], joined: [Int], live: Bool) {
         var offsets: [Int] = []
+        var joined: [Int] = []
         var live = false
         for word in words {
             var i = word.lowerBound
@@ -131,16 +135,16 @@ enum CaseSplit {
                     if isUpper(plain[end]) { changes = true }
                     end += 1
                 }
-                if changes, end - i > 2 { split(plain, i..<end, vocabulary, &offsets, &live) }
+                if changes, end - i > 2 { split(plain, i..<end, vocabulary, &offsets, &joined, &live) }
                 i = end
             }
         }
-        return (offsets, live)
+        return (offsets, joined, live)
     }
 
     /// The case changes of one run of letters.
     private static func split(_ plain: [UInt8], _ run: Range<Int>, _ vocabulary: CaseSplitVocabulary,
-                              _ offsets: inout [Int], _ live: inout Bool) {
+                              _ offsets: inout [Int], _ joined: inout [Int], _ live: inout Bool) {
         var cuts: [Int] = []
         for k in run.lowerBound + 1..<run.upperBound {
             let before = plain[k - 1], here = plain[k]
@@ -161,12 +165,13 @@ enum CaseSplit {
             // A name that ends in capitals and that the rules write glued stays glued: "OpenAI"
             // and "ChatGPT" read "openai" and "chatgpt" ("AsAnOpenAIEmployee": "as an openai
             // employee"); "systemPrompt" is read apart although "systemprompt" is a word too.
+            if !live, vocabulary.knows(part(current)) || vocabulary.knows(part(next)) { live = true }
             if next.count >= 2, plain[next].allSatisfy(isUpper), vocabulary.isWord(part(current.lowerBound..<next.upperBound)) {
+                joined.append(cut)
                 current = current.lowerBound..<next.upperBound
                 continue
             }
             offsets.append(cut)
-            if !live, vocabulary.knows(part(current)) || vocabulary.knows(part(next)) { live = true }
             current = next
         }
     }

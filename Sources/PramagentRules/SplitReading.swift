@@ -16,8 +16,18 @@ extension RuleEngine {
     func splitReading(_ bytes: [UInt8], _ plainBytes: [UInt8], _ casedWords: [Range<Int>], _ trackedPlain: inout NormalizedText?,
                       _ s: OpaquePointer, _ truncated: inout Bool) -> [(rule: Int, span: Range<Int>)] {
         guard !caseVocabulary.isEmpty else { return [] }
-        let (offsets, live) = CaseSplit.splits(plainBytes, in: casedWords, caseVocabulary)
+        let (offsets, joined, live) = CaseSplit.splits(plainBytes, in: casedWords, caseVocabulary)
         guard live else { return [] }
+        var out = offsets.isEmpty ? [] : readApart(bytes, plainBytes, offsets, &trackedPlain, s, &truncated)
+        if !joined.isEmpty {
+            out += readApart(bytes, plainBytes, (offsets + joined).sorted(), &trackedPlain, s, &truncated)
+        }
+        return out
+    }
+
+    /// One reading apart: the text with a space before each of `offsets` (ascending), in windows.
+    private func readApart(_ bytes: [UInt8], _ plainBytes: [UInt8], _ offsets: [Int], _ trackedPlain: inout NormalizedText?,
+                           _ s: OpaquePointer, _ truncated: inout Bool) -> [(rule: Int, span: Range<Int>)] {
         let windows = CaseSplit.windows(plainBytes, offsets, radius: Self.caseSplitRadius)
         var plainWindows: [UInt8] = []
         var proseWindows: [UInt8] = []
