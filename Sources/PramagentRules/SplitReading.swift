@@ -56,6 +56,9 @@ extension RuleEngine {
         // holds the two passes equal; were they not, sentence breaks are dropped, not offsets).
         let plain = trackedPlain ?? TextNormalizer.plain(bytes, tracking: true)
         trackedPlain = plain
+        // The offsets are into the untracked view; the two are equal (the differential test),
+        // and were they not, no offset may index past the tracked one.
+        guard plain.bytes.count == plainBytes.count else { return [] }
         var plainView = NormalizedText(capacity: plainWindows.count, tracking: true)
         var proseView = NormalizedText(capacity: proseWindows.count, tracking: true)
         func separateTracked() {
