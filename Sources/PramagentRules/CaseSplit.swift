@@ -41,10 +41,11 @@ struct CaseSplitVocabulary: Sendable {
         self.stems = stems.sorted { $0.lexicographicallyPrecedes($1) }
     }
 
-    /// Runs of letters in a pattern (as its database compiles it), escapes skipped: the words the
-    /// pattern may need a text to have as words ("(ignore|disregard) all" gives three). Class
-    /// members and flags give a few fragments too; a fragment only makes a split count or not.
-    static func letterRuns(_ pattern: String) -> [[UInt8]] {
+    /// Runs of letters in a pattern (as its database compiles it), escapes skipped, lower case and
+    /// (with `skeleton`) with `l` as `i`: the words the pattern may need a text to have as words
+    /// ("(ignore|disregard) all" gives three). Class members and flags give a few fragments too;
+    /// a fragment only makes a split count or not.
+    static func letterRuns(_ pattern: String, skeleton: Bool = true) -> [[UInt8]] {
         var runs: [[UInt8]] = []
         var run: [UInt8] = []
         var skip = 0
@@ -58,7 +59,7 @@ struct CaseSplitVocabulary: Sendable {
             }
             let lower = FastViews.lowerTable[Int(b)]
             if lower >= 0x61 && lower <= 0x7A {
-                run.append(lower == 0x6C ? 0x69 : lower)
+                run.append(skeleton && lower == 0x6C ? 0x69 : lower)
             } else if !run.isEmpty {
                 runs.append(run)
                 run = []

@@ -91,8 +91,11 @@ public final class RuleEngine: Sendable {
     let notAfter: [[[UInt8]]]
     /// The words of the prose rules, for reading words glued by case apart (`CaseSplit`).
     let caseVocabulary: CaseSplitVocabulary
-    /// How far either side of a case change the split reading looks (`CaseSplit.windows`).
+    /// How far either side of a case change the split reading looks (`CaseSplit.windows`), and
+    /// the scramble reading either side of a scrambled word.
     static let caseSplitRadius = 256
+    /// The words of the prose and plain rules, for reading scrambled words (`ScrambleIndex`).
+    let scrambleIndex: ScrambleIndex
 
     /// Compiles `rules` (one database per view) and switches on `pii` detectors.
     public init(rules: [Rule], pii: Set<PIIKind> = [], limits: ScanLimits = ScanLimits()) throws(RuleCompileError) {
@@ -219,6 +222,7 @@ public final class RuleEngine: Sendable {
         conceptTerms = concepts.isEmpty ? nil : TermIndex(concepts.terms)
         let splitPatterns = (patternsOf[.prose] ?? []) + (patternsOf[.proseFromEndForward] ?? []) + (patternsOf[.plain] ?? [])
         caseVocabulary = CaseSplitVocabulary(patterns: splitPatterns.map(\.text), terms: concepts.terms, phrases: notAfter.flatMap { $0 })
+        scrambleIndex = ScrambleIndex(rules: rules)
         let databases = [prose, plain, raw, native, proseFromEnd, proseFromEndForward].compactMap { $0?.database }
         hasRules = !rules.isEmpty // the raw database exists either way (it carries gates)
         do { scratch = try ScratchPool(databases: databases) } catch {
@@ -301,6 +305,12 @@ public final class RuleEngine: Sendable {
                 var trackedPlain: NormalizedText?
                 if !casedWords.isEmpty {
                     for (rule, span) in splitReading(bytes, plainBytes, casedWords, &trackedPlain, s, &truncated) { add(rule, span, nil) }
+                }
+                if !scrambleIndex.isEmpty {
+                    let scrambles = scrambleIndex.scrambles(in: plainBytes)
+                    if !scrambles.isEmpty {
+                        for (rule, span) in scrambleReading(bytes, plainBytes, scrambles, &trackedPlain, s, &truncated) { add(rule, span, nil) }
+                    }
                 }
                 guard !plainHits.isEmpty || proseFound else { return }
                 let plainView = trackedPlain ?? TextNormalizer.plain(bytes, tracking: true)

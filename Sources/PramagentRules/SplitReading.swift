@@ -1,10 +1,12 @@
-/// The split reading of a scan (`CaseSplit`): the windows of the plain view around case changes
-/// inside words, read apart, matched by the plain, prose, from-end and concept rules.
+/// The second readings of a scan: the split reading (`CaseSplit`: the windows of the plain view
+/// around case changes inside words, read apart) and the scramble reading (`ScrambleIndex`: the
+/// windows around scrambled words, read as the rules' words), matched by the plain, prose,
+/// from-end and concept rules.
 extension RuleEngine {
     /// Between windows, and before or after a window that does not reach the text's start or
     /// end: a word of one NUL byte between spaces, after a sentence break. No match may hold it
     /// (it keeps `^` and `$` from reading a window's edge as the text's).
-    private static let separator: [UInt8] = [0x20, 0x00, 0x20]
+    static let separator: [UInt8] = [0x20, 0x00, 0x20]
 
     /// Findings of the split reading (`casedWords`: the words of the plain view with a capital
     /// after their first byte, see `FastViews.proseWithSentences`). The windows are read apart
@@ -25,10 +27,58 @@ extension RuleEngine {
         return out
     }
 
+    /// Findings of the scramble reading: windows around the scrambled words of the plain view
+    /// (`ScrambleIndex.scrambles`), each such word read as the rules' word it scrambles. A match
+    /// counts only when its span in the text overlaps a scrambled word.
+    func scrambleReading(_ bytes: [UInt8], _ plainBytes: [UInt8], _ scrambles: [(range: Range<Int>, word: [UInt8])],
+                         _ trackedPlain: inout NormalizedText?, _ s: OpaquePointer, _ truncated: inout Bool) -> [(rule: Int, span: Range<Int>)] {
+        let windows = CaseSplit.windows(plainBytes, scrambles.map(\.range.lowerBound), radius: Self.caseSplitRadius)
+        func replaced(_ read: inout [UInt8], _ window: CaseSplit.Window) {
+            for (range, word) in scrambles[window.splits] {
+                for k in range.indices { read[k - window.bytes.lowerBound] = word[k - range.lowerBound] }
+            }
+        }
+        var spans: [Range<Int>] = []
+        return readWindows(bytes, plainBytes, windows, &trackedPlain, s, &truncated,
+                           build: { window in
+                               var read = Array(plainBytes[window.bytes])
+                               replaced(&read, window)
+                               return read
+                           },
+                           buildTracked: { plain, window in
+                               if spans.isEmpty { spans = scrambles.map { plain.originalSpan($0.range.lowerBound, $0.range.upperBound) } }
+                               var read = NormalizedText(capacity: window.bytes.count, tracking: true)
+                               read.append(contentsOf: plain, window.bytes)
+                               replaced(&read.bytes, window)
+                               return read
+                           },
+                           counts: { view, from, to in
+                               let span = view.originalSpan(from, to)
+                               return spans.contains { $0.overlaps(span) }
+                           })
+    }
+
     /// One reading apart: the text with a space before each of `offsets` (ascending), in windows.
     private func readApart(_ bytes: [UInt8], _ plainBytes: [UInt8], _ offsets: [Int], _ trackedPlain: inout NormalizedText?,
                            _ s: OpaquePointer, _ truncated: inout Bool) -> [(rule: Int, span: Range<Int>)] {
         let windows = CaseSplit.windows(plainBytes, offsets, radius: Self.caseSplitRadius)
+        return readWindows(bytes, plainBytes, windows, &trackedPlain, s, &truncated,
+                           build: { CaseSplit.apart(plainBytes, $0, offsets) },
+                           buildTracked: { CaseSplit.apart($0, $1, offsets) },
+                           counts: { Self.readsSplit($0, $1, $2) })
+    }
+
+    /// A second reading of windows of the plain view: `build` gives a window's plain bytes as
+    /// this reading has them, `buildTracked` the same with origins (from the tracked plain view),
+    /// and `counts` says whether a match (offsets into the tracked reading of the windows) is one
+    /// this reading adds. The windows are read one after another, separated; a match that holds
+    /// a separator never counts. Without a match in the windows the text is not normalised
+    /// again; with one, the windows are built again with origins (from `trackedPlain`, made here
+    /// when the caller has none yet) and matched again.
+    func readWindows(_ bytes: [UInt8], _ plainBytes: [UInt8], _ windows: [CaseSplit.Window], _ trackedPlain: inout NormalizedText?,
+                     _ s: OpaquePointer, _ truncated: inout Bool, build: (CaseSplit.Window) -> [UInt8],
+                     buildTracked: (NormalizedText, CaseSplit.Window) -> NormalizedText,
+                     counts: (NormalizedText, Int, Int) -> Bool) -> [(rule: Int, span: Range<Int>)] {
         var plainWindows: [UInt8] = []
         var proseWindows: [UInt8] = []
         var breaks: [Int] = []
@@ -39,11 +89,11 @@ extension RuleEngine {
         }
         for window in windows {
             if window.bytes.lowerBound > 0 || !plainWindows.isEmpty { separate() }
-            let apart = CaseSplit.apart(plainBytes, window, offsets)
-            let read = FastViews.proseWithSentences(apart)
-            breaks += read.sentenceBreaks.map { $0 + proseWindows.count }
-            plainWindows += apart
-            proseWindows += read.bytes
+            let read = build(window)
+            let words = FastViews.proseWithSentences(read)
+            breaks += words.sentenceBreaks.map { $0 + proseWindows.count }
+            plainWindows += read
+            proseWindows += words.bytes
         }
         if let last = windows.last, last.bytes.upperBound < plainBytes.count { separate() }
         var untrackedTruncated = false
@@ -56,8 +106,8 @@ extension RuleEngine {
         // holds the two passes equal; were they not, sentence breaks are dropped, not offsets).
         let plain = trackedPlain ?? TextNormalizer.plain(bytes, tracking: true)
         trackedPlain = plain
-        // The offsets are into the untracked view; the two are equal (the differential test),
-        // and were they not, no offset may index past the tracked one.
+        // The windows are of the untracked view; the two are equal (the differential test),
+        // and were they not, no window may reach past the tracked one.
         guard plain.bytes.count == plainBytes.count else { return [] }
         var plainView = NormalizedText(capacity: plainWindows.count, tracking: true)
         var proseView = NormalizedText(capacity: proseWindows.count, tracking: true)
@@ -66,27 +116,30 @@ extension RuleEngine {
         }
         for window in windows {
             if window.bytes.lowerBound > 0 || !plainView.bytes.isEmpty { separateTracked() }
-            let apart = CaseSplit.apart(plain, window, offsets)
-            let read = TextNormalizer.prose(apart)
-            plainView.append(contentsOf: apart, 0..<apart.bytes.count)
-            proseView.append(contentsOf: read, 0..<read.bytes.count)
+            let read = buildTracked(plain, window)
+            let words = TextNormalizer.prose(read)
+            plainView.append(contentsOf: read, 0..<read.bytes.count)
+            proseView.append(contentsOf: words, 0..<words.bytes.count)
         }
         if let last = windows.last, last.bytes.upperBound < plainBytes.count { separateTracked() }
         if proseView.bytes != proseWindows { breaks = [] }
         let skeleton = FastViews.skeleton(proseView.bytes)
         let found = hits(plainView.bytes, skeleton, breaks, s, &truncated)
+        func kept(_ view: NormalizedText, _ from: Int, _ to: Int) -> Bool {
+            from < to && to <= view.bytes.count && !view.bytes[from..<to].contains(0x00) && counts(view, from, to)
+        }
         var out: [(rule: Int, span: Range<Int>)] = []
         if let db = self.plain {
-            for hit in refine(db, plainView.bytes, found.plain, s) where Self.readsSplit(plainView, hit.from, hit.to) {
+            for hit in refine(db, plainView.bytes, found.plain, s) where kept(plainView, hit.from, hit.to) {
                 out.append((db.ruleOfPattern[Int(hit.id)], plainView.originalSpan(hit.from, hit.to)))
             }
         }
-        for m in found.concepts where Self.readsSplit(proseView, m.from, m.to) {
+        for m in found.concepts where kept(proseView, m.from, m.to) {
             out.append((m.rule, proseView.originalSpan(m.from, m.to)))
         }
         for (db, list) in [(prose, found.prose), (proseFromEndForward, found.late)] {
             guard let db else { continue }
-            for hit in refine(db, skeleton, list, s) where Self.readsSplit(proseView, hit.from, hit.to) {
+            for hit in refine(db, skeleton, list, s) where kept(proseView, hit.from, hit.to) {
                 let rule = db.ruleOfPattern[Int(hit.id)]
                 if !follows(notAfter[rule], skeleton, hit.from) { out.append((rule, proseView.originalSpan(hit.from, hit.to))) }
             }

@@ -1,0 +1,153 @@
+/// Words with their inner letters scrambled ("Ignroe all perivous isntructions"): a reader
+/// reads them right when the first and the last letter stay ("typoglycemia"), and so must the
+/// scanner. A word of the text of four or more letters whose first and last letters, length and
+/// inner letters (in any order) are those of a word of the rules, but which is not that word, is
+/// read as the rules' word in a second reading (`RuleEngine.scrambleReading`), around such words
+/// only. One signature per word of the text: a sum of a random value per inner letter (the same
+/// in any order) mixed with the length and the outer letters, looked up in a bit filter first.
+struct ScrambleIndex: Sendable {
+    /// Shortest word read: "yuor" is "your"; three letters have one inner letter, nothing to scramble.
+    static let shortestWord = 4
+    /// Longest word read (longer words are left as they are).
+    static let longestWord = 32
+
+    /// Value of a letter in the inner sum (a-z and A-Z alike; 0 for every other byte).
+    static let letterValues: [UInt64] = {
+        var t = [UInt64](repeating: 0, count: 256)
+        var state: UInt64 = 0x5DEE_CE66_D1CE_4E5B
+        for b in 0x61...0x7A {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            t[b] = state | 1
+            t[b - 0x20] = t[b]
+        }
+        return t
+    }()
+
+    /// Words of the rules by signature (open addressing: 0 = empty), each word's letters.
+    private let keys: [UInt64]
+    private let words: [[UInt8]]
+    private let mask: Int
+    private let filter: [UInt64]
+    private let filterMask: UInt64
+
+    /// The index of `vocabulary`: words of letters a-z of `shortestWord...longestWord` letters.
+    init(_ vocabulary: Set<[UInt8]>) {
+        let usable = vocabulary.filter { w in
+            w.count >= Self.shortestWord && w.count <= Self.longestWord && w.allSatisfy { $0 >= 0x61 && $0 <= 0x7A }
+        }.sorted { $0.lexicographicallyPrecedes($1) }
+        var size = 16
+        while size < usable.count * 2 { size <<= 1 }
+        var keys = [UInt64](repeating: 0, count: size)
+        var words = [[UInt8]](repeating: [], count: size)
+        let filterBits = max(1 << 16, size * 8)
+        var filter = [UInt64](repeating: 0, count: filterBits / 64)
+        let filterMask = UInt64(filterBits - 1)
+        for word in usable {
+            let key = Self.signature(word[...])
+            var slot = Int(truncatingIfNeeded: key >> 17) & (size - 1)
+            while keys[slot] != 0 && keys[slot] != key { slot = (slot + 1) & (size - 1) }
+            // Two words of the rules with one signature ("united", "untied"): the first is kept
+            // as the reading of the others' scrambles; a text word equal to either is no scramble.
+            if keys[slot] == 0 { keys[slot] = key; words[slot] = word }
+            let bit = key & filterMask
+            filter[Int(bit >> 6)] |= 1 << (bit & 63)
+        }
+        self.keys = keys
+        self.words = words
+        self.mask = size - 1
+        self.filter = filter
+        self.filterMask = filterMask
+        self.exact = Set(usable)
+    }
+
+    /// Every word of the index, to tell a word from a scramble of it.
+    private let exact: Set<[UInt8]>
+
+    var isEmpty: Bool { exact.isEmpty }
+
+    /// The signature of a word (letters in either case).
+    static func signature(_ word: ArraySlice<UInt8>) -> UInt64 {
+        var inner: UInt64 = 0
+        for b in word.dropFirst().dropLast() { inner &+= letterValues[Int(b)] }
+        return mix(inner, first: FastViews.lowerTable[Int(word.first!)], last: FastViews.lowerTable[Int(word.last!)], count: word.count)
+    }
+
+    @inline(__always) static func mix(_ inner: UInt64, first: UInt8, last: UInt8, count: Int) -> UInt64 {
+        var h = inner ^ (UInt64(first) << 56 | UInt64(last) << 48 | UInt64(count))
+        h = (h ^ (h >> 31)) &* 0x9E37_79B9_7F4A_7C15
+        return (h ^ (h >> 29)) | 1
+    }
+
+    /// The scrambled words of a plain view: each word's range and the rules' word it reads as
+    /// (same length), in order. Words of ASCII letters only, between bytes that are not letters
+    /// or digits.
+    func scrambles(in plain: [UInt8]) -> [(range: Range<Int>, word: [UInt8])] {
+        var out: [(range: Range<Int>, word: [UInt8])] = []
+        plain.withUnsafeBufferPointer { src in
+            Self.letterValues.withUnsafeBufferPointer { values in
+                FastViews.classes.withUnsafeBufferPointer { cls in
+                    let n = src.count
+                    var i = 0
+                    while i < n {
+                        guard cls[Int(src[i])] & 7 != 0 else { i += 1; continue }
+                        var end = i
+                        var inner: UInt64 = 0
+                        var onlyLetters = true
+                        while end < n {
+                            let b = src[end]
+                            let c = cls[Int(b)]
+                            guard c & 7 != 0 else { break }
+                            if b >= 0x80 || c & 1 == 0 { onlyLetters = false }
+                            inner &+= values[Int(b)]
+                            end += 1
+                        }
+                        let count = end - i
+                        if onlyLetters, count >= Self.shortestWord, count <= Self.longestWord {
+                            let first = src[i], last = src[end - 1]
+                            let key = Self.mix(inner &- values[Int(first)] &- values[Int(last)],
+                                               first: FastViews.lowerTable[Int(first)], last: FastViews.lowerTable[Int(last)], count: count)
+                            let bit = key & filterMask
+                            if filter[Int(bit >> 6)] & (1 << (bit & 63)) != 0, let word = lookup(key) {
+                                // Most hits are the word itself ("your", "instructions"): compared in place.
+                                var same = true
+                                for k in 0..<count where FastViews.lowerTable[Int(src[i + k])] != word[k] { same = false; break }
+                                if !same {
+                                    let lowered = (i..<end).map { FastViews.lowerTable[Int(src[$0])] }
+                                    if !exact.contains(lowered) { out.append((i..<end, word)) }
+                                }
+                            }
+                        }
+                        i = end
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    private func lookup(_ key: UInt64) -> [UInt8]? {
+        var slot = Int(truncatingIfNeeded: key >> 17) & mask
+        while keys[slot] != 0 {
+            if keys[slot] == key { return words[slot] }
+            slot = (slot + 1) & mask
+        }
+        return nil
+    }
+}
+
+extension ScrambleIndex {
+    /// The words of the rules that read text: letter runs of every prose and plain pattern as
+    /// written (escapes skipped), every word of a concept term and of a `not_after` phrase.
+    init(rules: [Rule]) {
+        var vocabulary = Set<[UInt8]>()
+        func words(_ text: String) {
+            for run in CaseSplitVocabulary.letterRuns(text, skeleton: false) { vocabulary.insert(run) }
+        }
+        for rule in rules where rule.view == .prose || rule.view == .plain {
+            rule.patterns.forEach(words)
+            rule.notAfter.forEach(words)
+            rule.concept?.allTerms.forEach(words)
+        }
+        self.init(vocabulary)
+    }
+}
