@@ -57,13 +57,21 @@ struct ScrambleIndex: Sendable {
         self.mask = size - 1
         self.filter = filter
         self.filterMask = filterMask
-        self.exact = Set(usable)
+        self.exactHashes = Set(usable.map { w in w.withUnsafeBufferPointer { Self.exactHash($0, 0..<w.count) } })
     }
 
-    /// Every word of the index, to tell a word from a scramble of it.
-    private let exact: Set<[UInt8]>
+    /// A hash of every word of the index, to tell a word from a scramble of it (a collision
+    /// only leaves a scramble unread).
+    private let exactHashes: Set<UInt64>
 
-    var isEmpty: Bool { exact.isEmpty }
+    var isEmpty: Bool { exactHashes.isEmpty }
+
+    /// A hash of the letters of a word in order (either case).
+    @inline(__always) static func exactHash(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UInt64 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for k in range { h = (h ^ UInt64(FastViews.lowerTable[Int(b[k])])) &* 0x100_0000_01B3 }
+        return h
+    }
 
     /// The signature of a word (letters in either case).
     static func signature(_ word: ArraySlice<UInt8>) -> UInt64 {
@@ -85,6 +93,7 @@ struct ScrambleIndex: Sendable {
         var out: [(range: Range<Int>, word: [UInt8])] = []
         plain.withUnsafeBufferPointer { src in
             Self.letterValues.withUnsafeBufferPointer { values in
+              FastViews.lowerTable.withUnsafeBufferPointer { lower in
                 FastViews.classes.withUnsafeBufferPointer { cls in
                     let n = src.count
                     var i = 0
@@ -105,21 +114,19 @@ struct ScrambleIndex: Sendable {
                         if onlyLetters, count >= Self.shortestWord, count <= Self.longestWord {
                             let first = src[i], last = src[end - 1]
                             let key = Self.mix(inner &- values[Int(first)] &- values[Int(last)],
-                                               first: FastViews.lowerTable[Int(first)], last: FastViews.lowerTable[Int(last)], count: count)
+                                               first: lower[Int(first)], last: lower[Int(last)], count: count)
                             let bit = key & filterMask
                             if filter[Int(bit >> 6)] & (1 << (bit & 63)) != 0, let word = lookup(key) {
                                 // Most hits are the word itself ("your", "instructions"): compared in place.
                                 var same = true
-                                for k in 0..<count where FastViews.lowerTable[Int(src[i + k])] != word[k] { same = false; break }
-                                if !same {
-                                    let lowered = (i..<end).map { FastViews.lowerTable[Int(src[$0])] }
-                                    if !exact.contains(lowered) { out.append((i..<end, word)) }
-                                }
+                                for k in 0..<count where lower[Int(src[i + k])] != word[k] { same = false; break }
+                                if !same, !exactHashes.contains(Self.exactHash(src, i..<end)) { out.append((i..<end, word)) }
                             }
                         }
                         i = end
                     }
                 }
+              }
             }
         }
         return out
@@ -148,6 +155,23 @@ extension ScrambleIndex {
             rule.notAfter.forEach(words)
             rule.concept?.allTerms.forEach(words)
         }
-        self.init(vocabulary)
+        self.init(Self.withoutSlips(vocabulary))
+    }
+
+    /// `vocabulary` without the typing slips a concept term's `~` added ("irompt" of `prompt~`):
+    /// read as words, they would turn words of the text into them ("import" scrambles "irompt").
+    /// A word with `~` is told by its single deletions: four in five or more of them are words of
+    /// the vocabulary too (of an ordinary word, hardly any are).
+    static func withoutSlips(_ vocabulary: Set<[UInt8]>) -> Set<[UInt8]> {
+        var out = vocabulary
+        for word in vocabulary where word.count >= ConceptMatch.minTypoWord && word.allSatisfy({ $0 >= 0x61 && $0 <= 0x7A }) {
+            var deletions = Set<[UInt8]>()
+            for i in word.indices { var d = word; d.remove(at: i); deletions.insert(d) }
+            guard deletions.filter({ vocabulary.contains($0) }).count * 5 >= deletions.count * 4 else { continue }
+            let term = String(decoding: word, as: UTF8.self) + "~"
+            guard let variants = try? ConceptMatch.typoVariants(term) else { continue }
+            for variant in variants.dropFirst() { out.remove(Array(variant.utf8)) }
+        }
+        return out
     }
 }
