@@ -21,6 +21,8 @@ enum Mutation: String, CaseIterable, Sendable {
     case typographic
     /// Words glued together by case, as identifiers are written ("ignoreAllPreviousInstructions").
     case camelCase = "camel_case"
+    /// Two inner letters of up to two long words swapped, first and last kept ("isntructions").
+    case scrambled
 
     /// Mutations that keep a secret or an identifier meaningful (the others would destroy it).
     static let forData: [Mutation] = [.base64, .hex, .zeroWidth]
@@ -101,6 +103,16 @@ enum Mutation: String, CaseIterable, Sendable {
                 glueNext = word.last.map { $0.isASCII && $0.isLetter } ?? false
             }
             return out
+        case .scrambled:
+            var words = text.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+            let long = words.indices.filter { words[$0].count >= 6 && words[$0].allSatisfy { $0.isASCII && $0.isLetter } }
+            for k in long.shuffled(using: &rng).prefix(2) {
+                var letters = Array(words[k])
+                let i = Int.random(in: 1..<(letters.count - 2), using: &rng)
+                letters.swapAt(i, i + 1)
+                words[k] = String(letters)
+            }
+            return words.joined(separator: " ")
         case .payloadSplitting:
             let words = text.split(separator: " ")
             guard words.count >= 2 else { return text }
