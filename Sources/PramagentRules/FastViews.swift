@@ -3,12 +3,13 @@
 /// `.prose`; a differential test checks it.
 enum FastViews {
     /// Byte classes: bit 0 letter (a-z, A-Z), bit 1 digit, bit 2 leet symbol, bit 3 ASCII
-    /// whitespace, bit 4 capital (A-Z: the plain view keeps ASCII case; the prose view lower-cases).
+    /// whitespace, bit 4 capital (A-Z: the plain view keeps ASCII case; the prose view lower-cases),
+    /// bit 5 a byte outside ASCII.
     static let classes: [UInt8] = {
         var t = [UInt8](repeating: 0, count: 256)
         for b in 0x61...0x7A { t[b] |= 1 }
         for b in 0x41...0x5A { t[b] |= 1 | 16 }
-        for b in 0x80...0xFF { t[b] |= 1 } // UTF-8 bytes of non-ASCII letters count as letters
+        for b in 0x80...0xFF { t[b] |= 1 | 32 } // UTF-8 bytes of non-ASCII letters count as letters (bit 5: not ASCII)
         for b in 0x30...0x39 { t[b] |= 2 }
         for b in [0x40, 0x24, 0x21, 0x7C] { t[b] |= 4 }
         for b in [0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D] { t[b] |= 8 }
@@ -115,7 +116,12 @@ enum FastViews {
     /// Empty when spaced letters were joined (offsets move; every text is then one sentence).
     /// `casedWords`: the words (ranges of `plain`) with a capital after their first byte, which
     /// may be words glued by case (see `CaseSplit`; without one there is nothing to read apart).
-    static func proseWithSentences(_ plain: [UInt8]) -> (bytes: [UInt8], sentenceBreaks: [Int], casedWords: [Range<Int>]) {
+    /// `scrambled`: with `scrambles`, the words it reads as scrambles of the rules' words (the
+    /// same as `ScrambleIndex.scrambles(in:)`, found in this pass instead of one of their own).
+    static func proseWithSentences(_ plain: [UInt8], scrambles: ScrambleIndex? = nil)
+        -> (bytes: [UInt8], sentenceBreaks: [Int], casedWords: [Range<Int>], scrambled: [(range: Range<Int>, word: [UInt8])]) {
+        var scrambled: [(range: Range<Int>, word: [UInt8])] = []
+        let letterValues = scrambles == nil ? Self.noValues : ScrambleIndex.letterValues
         var breaks: [Int] = []
         var casedWords: [Range<Int>] = []
         // One-letter words in a row so far: three or more are joined (`joinSpacedLetters`), which
@@ -124,6 +130,7 @@ enum FastViews {
         var spacedLetters = false
         let words = plain.withUnsafeBufferPointer { src in
             classes.withUnsafeBufferPointer { cls in
+              letterValues.withUnsafeBufferPointer { values in
               lowerTable.withUnsafeBufferPointer { lower in
                 leetTable.withUnsafeBufferPointer { leet in
                     [UInt8](unsafeUninitializedCapacity: src.count) { out, count in
@@ -146,12 +153,17 @@ enum FastViews {
                             // in bounds); a word with digits or symbols is written again below.
                             var end = i
                             var seen: UInt8 = 0
+                            var inner: UInt64 = 0
                             while end < n {
                                 let ce = cls[Int(src[end])]
                                 guard ce & 7 != 0 else { break }
                                 seen |= ce
+                                inner &+= values[Int(src[end])]
                                 out[o + end - i] = lower[Int(src[end])]
                                 end += 1
+                            }
+                            if let scrambles, seen & (6 | 32) == 0 {
+                                scrambles.check(src, i..<end, inner: inner, lower: lower, values: values, into: &scrambled)
                             }
                             if seen & 16 != 0 {
                                 for k in i + 1..<end where cls[Int(src[k])] & 16 != 0 { casedWords.append(i..<end); break }
@@ -198,12 +210,16 @@ enum FastViews {
                     }
                 }
               }
+              }
             }
         }
-        guard spacedLetters else { return (words, breaks, casedWords) }
+        guard spacedLetters else { return (words, breaks, casedWords, scrambled) }
         let joined = TextNormalizer.joinSpacedLetters(NormalizedText(untracked: words)).bytes
-        return (joined, joined.count == words.count ? breaks : [], casedWords)
+        return (joined, joined.count == words.count ? breaks : [], casedWords, scrambled)
     }
+
+    /// Letter values when no scrambles are looked for (all zero).
+    static let noValues = [UInt64](repeating: 0, count: 256)
 
     /// A short text (a concept term, a `not_after` phrase) read as the prose skeleton of a scan reads it.
     static func proseSkeleton(_ text: [UInt8]) -> [UInt8] { skeleton(prose(plainView(text))) }

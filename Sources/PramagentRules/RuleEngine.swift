@@ -289,8 +289,10 @@ public final class RuleEngine: Sendable {
                 // Views without origins first; only a text with matches is normalised again with them.
                 let plainBytes = FastViews.plainView(bytes)
                 // Without a prose pass, the words with a capital inside are found by `CaseSplit`.
-                let (proseWords, sentenceBreaks, casedWords) = !hasProse && conceptTerms == nil
-                    ? ([], [], CaseSplit.casedWords(plainBytes)) : FastViews.proseWithSentences(plainBytes)
+                let scrambles = scrambleIndex.isEmpty ? nil : scrambleIndex
+                let (proseWords, sentenceBreaks, casedWords, scrambled) = !hasProse && conceptTerms == nil
+                    ? ([], [], CaseSplit.casedWords(plainBytes), scrambles?.scrambles(in: plainBytes) ?? [])
+                    : FastViews.proseWithSentences(plainBytes, scrambles: scrambles)
                 let proseBytes = FastViews.skeleton(proseWords)
                 let rotated = proseWords.isEmpty || !gates.contains(.rot13) ? [] : FastViews.skeleton(FastViews.rot13(proseWords))
                 let plainHits = plain.map { matches($0, plainBytes, s, &truncated) } ?? []
@@ -306,11 +308,8 @@ public final class RuleEngine: Sendable {
                 if !casedWords.isEmpty {
                     for (rule, span) in splitReading(bytes, plainBytes, casedWords, &trackedPlain, s, &truncated) { add(rule, span, nil) }
                 }
-                if !scrambleIndex.isEmpty {
-                    let scrambles = scrambleIndex.scrambles(in: plainBytes)
-                    if !scrambles.isEmpty {
-                        for (rule, span) in scrambleReading(bytes, plainBytes, scrambles, &trackedPlain, s, &truncated) { add(rule, span, nil) }
-                    }
+                if !scrambled.isEmpty {
+                    for (rule, span) in scrambleReading(bytes, plainBytes, scrambled, &trackedPlain, s, &truncated) { add(rule, span, nil) }
                 }
                 guard !plainHits.isEmpty || proseFound else { return }
                 let plainView = trackedPlain ?? TextNormalizer.plain(bytes, tracking: true)

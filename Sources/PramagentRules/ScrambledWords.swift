@@ -23,9 +23,11 @@ struct ScrambleIndex: Sendable {
         return t
     }()
 
-    /// Words of the rules by signature (open addressing: 0 = empty), each word's letters.
+    /// Words of the rules by signature (open addressing: 0 = empty); each word's letters lie at
+    /// `wordStarts[slot]` in `wordBytes` (its length is the signature's).
     private let keys: [UInt64]
-    private let words: [[UInt8]]
+    private let wordStarts: [Int32]
+    private let wordBytes: [UInt8]
     private let mask: Int
     private let filter: [UInt64]
     private let filterMask: UInt64
@@ -38,8 +40,9 @@ struct ScrambleIndex: Sendable {
         var size = 16
         while size < usable.count * 2 { size <<= 1 }
         var keys = [UInt64](repeating: 0, count: size)
-        var words = [[UInt8]](repeating: [], count: size)
-        let filterBits = max(1 << 16, size * 8)
+        var wordStarts = [Int32](repeating: 0, count: size)
+        var wordBytes: [UInt8] = []
+        let filterBits = max(1 << 17, size * 16)
         var filter = [UInt64](repeating: 0, count: filterBits / 64)
         let filterMask = UInt64(filterBits - 1)
         for word in usable {
@@ -48,12 +51,17 @@ struct ScrambleIndex: Sendable {
             while keys[slot] != 0 && keys[slot] != key { slot = (slot + 1) & (size - 1) }
             // Two words of the rules with one signature ("united", "untied"): the first is kept
             // as the reading of the others' scrambles; a text word equal to either is no scramble.
-            if keys[slot] == 0 { keys[slot] = key; words[slot] = word }
+            if keys[slot] == 0 {
+                keys[slot] = key
+                wordStarts[slot] = Int32(wordBytes.count)
+                wordBytes += word
+            }
             let bit = key & filterMask
             filter[Int(bit >> 6)] |= 1 << (bit & 63)
         }
         self.keys = keys
-        self.words = words
+        self.wordStarts = wordStarts
+        self.wordBytes = wordBytes
         self.mask = size - 1
         self.filter = filter
         self.filterMask = filterMask
@@ -87,58 +95,53 @@ struct ScrambleIndex: Sendable {
     }
 
     /// The scrambled words of a plain view: each word's range and the rules' word it reads as
-    /// (same length), in order. Words of ASCII letters only, between bytes that are not letters
-    /// or digits.
+    /// (same length), in order. Words of ASCII letters only (a word is what the prose pass reads
+    /// as one: letters, digits and leetspeak symbols). The prose pass finds the same words
+    /// (`FastViews.proseWithSentences(_:scrambles:)`); this is its reference and its stand-in
+    /// when no prose pass runs.
     func scrambles(in plain: [UInt8]) -> [(range: Range<Int>, word: [UInt8])] {
         var out: [(range: Range<Int>, word: [UInt8])] = []
         plain.withUnsafeBufferPointer { src in
-            Self.letterValues.withUnsafeBufferPointer { values in
-              FastViews.lowerTable.withUnsafeBufferPointer { lower in
-                FastViews.classes.withUnsafeBufferPointer { cls in
-                    let n = src.count
-                    var i = 0
-                    while i < n {
-                        guard cls[Int(src[i])] & 7 != 0 else { i += 1; continue }
-                        var end = i
-                        var inner: UInt64 = 0
-                        var onlyLetters = true
-                        while end < n {
-                            let b = src[end]
-                            let c = cls[Int(b)]
-                            guard c & 7 != 0 else { break }
-                            if b >= 0x80 || c & 1 == 0 { onlyLetters = false }
-                            inner &+= values[Int(b)]
-                            end += 1
-                        }
-                        let count = end - i
-                        if onlyLetters, count >= Self.shortestWord, count <= Self.longestWord {
-                            let first = src[i], last = src[end - 1]
-                            let key = Self.mix(inner &- values[Int(first)] &- values[Int(last)],
-                                               first: lower[Int(first)], last: lower[Int(last)], count: count)
-                            let bit = key & filterMask
-                            if filter[Int(bit >> 6)] & (1 << (bit & 63)) != 0, let word = lookup(key) {
-                                // Most hits are the word itself ("your", "instructions"): compared in place.
-                                var same = true
-                                for k in 0..<count where lower[Int(src[i + k])] != word[k] { same = false; break }
-                                if !same, !exactHashes.contains(Self.exactHash(src, i..<end)) { out.append((i..<end, word)) }
-                            }
-                        }
-                        i = end
-                    }
+        Self.letterValues.withUnsafeBufferPointer { values in
+        FastViews.lowerTable.withUnsafeBufferPointer { lower in
+        FastViews.classes.withUnsafeBufferPointer { cls in
+            let n = src.count
+            var i = 0
+            while i < n {
+                guard cls[Int(src[i])] & 7 != 0 else { i += 1; continue }
+                var end = i
+                var inner: UInt64 = 0
+                var seen: UInt8 = 0
+                while end < n, cls[Int(src[end])] & 7 != 0 {
+                    seen |= cls[Int(src[end])]
+                    inner &+= values[Int(src[end])]
+                    end += 1
                 }
-              }
+                if seen & (6 | 32) == 0 { check(src, i..<end, inner: inner, lower: lower, values: values, into: &out) }
+                i = end
             }
-        }
+        }}}}
         return out
     }
 
-    private func lookup(_ key: UInt64) -> [UInt8]? {
+    /// Appends word `range` of `src` to `out` when it scrambles a word of the rules (`inner`:
+    /// the sum of the letter values of the whole word; letters only).
+    @inline(__always) func check(_ src: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, inner: UInt64, lower: UnsafeBufferPointer<UInt8>,
+                                 values: UnsafeBufferPointer<UInt64>, into out: inout [(range: Range<Int>, word: [UInt8])]) {
+        let count = range.count
+        guard count >= Self.shortestWord, count <= Self.longestWord else { return }
+        let first = src[range.lowerBound], last = src[range.upperBound - 1]
+        let key = Self.mix(inner &- values[Int(first)] &- values[Int(last)], first: lower[Int(first)], last: lower[Int(last)], count: count)
+        let bit = key & filterMask
+        guard filter[Int(bit >> 6)] & (1 << (bit & 63)) != 0 else { return }
         var slot = Int(truncatingIfNeeded: key >> 17) & mask
-        while keys[slot] != 0 {
-            if keys[slot] == key { return words[slot] }
-            slot = (slot + 1) & mask
-        }
-        return nil
+        while keys[slot] != 0 && keys[slot] != key { slot = (slot + 1) & mask }
+        guard keys[slot] == key else { return }
+        // Most hits are the word itself ("your", "instructions"): compared in place.
+        let at = Int(wordStarts[slot])
+        var same = true
+        for k in 0..<count where lower[Int(src[range.lowerBound + k])] != wordBytes[at + k] { same = false; break }
+        if !same, !exactHashes.contains(Self.exactHash(src, range)) { out.append((range, Array(wordBytes[at..<at + count]))) }
     }
 }
 

@@ -116,11 +116,13 @@ nonisolated(unsafe) var budgetForTest = 1 << 20
         }
     }
 
+    static let scrambles = ScrambleIndex(Set(["ignore", "hack", "hello", "inGore"].map { Array($0.lowercased().utf8) }))
+
     @Test func fastViewsMatchTrackedViewsOnRandomText() {
         let pieces = ["ignore", " ", "  ", "\n", "a", "b", "1", "0", "3", "@", "$", "!", "|", ".", "-", "I", "G", "N", "X",
                       "h4ck", "i g n o r e", "2024", "A!", "AP!", "hello!", "é", "Ｉ", "\u{200B}", "оk", "7", "5", ",", "'",
                       "’", "“", "—", "\u{00A0}", "\u{3000}", "ﬃ", "\u{FDFA}", "e\u{0301}", "\u{0301}", "😀", "指令", "Ё",
-                      "ignoreAll", "USAIgnore", "APIs", "IgNoRe", "Th3Rules"]
+                      "ignoreAll", "USAIgnore", "APIs", "IgNoRe", "Th3Rules", "ignroe", "hcak", "Hlelo", "ingore"]
         var rng = Rng(state: 99)
         for round in 0..<3_000 {
             var text = ""
@@ -131,9 +133,12 @@ nonisolated(unsafe) var budgetForTest = 1 << 20
             #expect(tracked.bytes == untracked.bytes, "round \(round): \(text.debugDescription)")
             #expect(FastViews.plainView(bytes) == tracked.bytes, "plain, round \(round): \(text.debugDescription)")
             let prose = TextNormalizer.prose(tracked)
-            let fast = FastViews.proseWithSentences(tracked.bytes)
+            let fast = FastViews.proseWithSentences(tracked.bytes, scrambles: Self.scrambles)
             #expect(fast.bytes == prose.bytes, "prose, round \(round): \(text.debugDescription)")
             #expect(fast.casedWords == CaseSplit.casedWords(tracked.bytes), "cased words, round \(round): \(text.debugDescription)")
+            let alone = Self.scrambles.scrambles(in: tracked.bytes)
+            #expect(fast.scrambled.map(\.range) == alone.map(\.range) && fast.scrambled.map(\.word) == alone.map(\.word),
+                    "scrambles, round \(round): \(text.debugDescription)")
             #expect(FastViews.rot13(FastViews.rot13(prose.bytes)) == prose.bytes)
             #expect(FastViews.rot13(Array("ignore 2 all".utf8)) == Array("vtaber 2 nyy".utf8))
             #expect(prose.starts.count == prose.bytes.count && prose.ends.count == prose.bytes.count)
