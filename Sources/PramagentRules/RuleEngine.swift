@@ -89,11 +89,11 @@ public final class RuleEngine: Sendable {
     private let conceptTerms: TermIndex?
     /// `Rule.notAfter` of each rule, as prose-skeleton bytes.
     let notAfter: [[[UInt8]]]
-    /// The words of the prose rules, for reading words glued by case apart (`CaseSplit`).
+    /// The words of the prose and plain rules, for reading words glued by case apart (`CaseSplit`).
     let caseVocabulary: CaseSplitVocabulary
     /// How far either side of a case change the split reading looks (`CaseSplit.windows`), and
     /// the scramble reading either side of a scrambled word.
-    static let caseSplitRadius = 256
+    static let secondReadingRadius = 256
     /// The words of the prose and plain rules, for reading scrambled words (`ScrambleIndex`).
     let scrambleIndex: ScrambleIndex
 

@@ -32,7 +32,7 @@ extension RuleEngine {
     /// counts only when its span in the text overlaps a scrambled word.
     func scrambleReading(_ bytes: [UInt8], _ plainBytes: [UInt8], _ scrambles: [(range: Range<Int>, word: [UInt8])],
                          _ trackedPlain: inout NormalizedText?, _ s: OpaquePointer, _ truncated: inout Bool) -> [(rule: Int, span: Range<Int>)] {
-        let windows = CaseSplit.windows(plainBytes, scrambles.map(\.range.lowerBound), radius: Self.caseSplitRadius)
+        let windows = CaseSplit.windows(plainBytes, scrambles.map(\.range.lowerBound), radius: Self.secondReadingRadius)
         func replaced(_ read: inout [UInt8], _ window: CaseSplit.Window) {
             for (range, word) in scrambles[window.splits] {
                 for k in range.indices { read[k - window.bytes.lowerBound] = word[k - range.lowerBound] }
@@ -61,7 +61,7 @@ extension RuleEngine {
     /// One reading apart: the text with a space before each of `offsets` (ascending), in windows.
     private func readApart(_ bytes: [UInt8], _ plainBytes: [UInt8], _ offsets: [Int], _ trackedPlain: inout NormalizedText?,
                            _ s: OpaquePointer, _ truncated: inout Bool) -> [(rule: Int, span: Range<Int>)] {
-        let windows = CaseSplit.windows(plainBytes, offsets, radius: Self.caseSplitRadius)
+        let windows = CaseSplit.windows(plainBytes, offsets, radius: Self.secondReadingRadius)
         return readWindows(bytes, plainBytes, windows, &trackedPlain, s, &truncated,
                            build: { CaseSplit.apart(plainBytes, $0, offsets) },
                            buildTracked: { CaseSplit.apart($0, $1, offsets) },

@@ -117,7 +117,7 @@ import Testing
         // The windows themselves: merged when they overlap, widened to whole words.
         let plain = Array(("aaaZzz " + far + "bbbYyy").utf8)
         let offsets = [3, plain.count - 3]
-        let windows = CaseSplit.windows(plain, offsets, radius: RuleEngine.caseSplitRadius)
+        let windows = CaseSplit.windows(plain, offsets, radius: RuleEngine.secondReadingRadius)
         #expect(windows.count == 2)
         #expect(windows[0].bytes.lowerBound == 0 && windows[1].bytes.upperBound == plain.count)
         #expect(windows.allSatisfy { w in (w.bytes.lowerBound == 0 || plain[w.bytes.lowerBound - 1] == 0x20) })
