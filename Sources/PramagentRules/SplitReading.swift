@@ -53,8 +53,15 @@ extension RuleEngine {
                                return read
                            },
                            counts: { view, from, to in
+                               // The spans ascend (the scrambles are in order): the first that
+                               // ends after the match starts is the only one to check.
                                let span = view.originalSpan(from, to)
-                               return spans.contains { $0.overlaps(span) }
+                               var lo = 0, hi = spans.count
+                               while lo < hi {
+                                   let mid = (lo + hi) / 2
+                                   if spans[mid].upperBound <= span.lowerBound { lo = mid + 1 } else { hi = mid }
+                               }
+                               return lo < spans.count && spans[lo].overlaps(span)
                            })
     }
 
