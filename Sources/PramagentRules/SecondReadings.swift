@@ -9,12 +9,10 @@ extension RuleEngine {
     static let separator: [UInt8] = [0x20, 0x00, 0x20]
 
     /// Findings of the split reading (`casedWords`: the words of the plain view with a capital
-    /// after their first byte, see `FastViews.proseWithSentences`). The windows are read apart
-    /// one after another, separated, and a match counts only when it reads a split (holds a space
-    /// the split inserted, or begins or ends at one) and holds no separator: every other match is
-    /// one the first reading has.
-    /// Without a match in the windows the text is not normalised again; with one, the windows are
-    /// built again with origins (from `trackedPlain`, made here when the caller has none yet).
+    /// after their first byte, see `FastViews.proseWithSentences`). A match counts only when it
+    /// reads a split (holds a space the split inserted, or begins or ends at one): every other
+    /// match is one the first reading has. A text with a name kept glued ("OpenAI") is read
+    /// apart twice, with and without it.
     func splitReading(_ bytes: [UInt8], _ plainBytes: [UInt8], _ casedWords: [Range<Int>], _ trackedPlain: inout NormalizedText?,
                       _ s: OpaquePointer, _ truncated: inout Bool) -> [(rule: Int, span: Range<Int>)] {
         guard !caseVocabulary.isEmpty else { return [] }
