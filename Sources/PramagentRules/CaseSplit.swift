@@ -8,9 +8,9 @@
 /// `windows`): the first stays as it is, because text in alternating case ("IgNoRe aLl") reads
 /// right only glued. Names that end in capitals and that the rules write glued ("OpenAI",
 /// "ChatGPT") stay glued in it; a text with such a name is read apart a third time with every
-/// case change split ("FreeGPT" as "free gpt"). A text is read apart only when one of its splits touches a
-/// part that is a word of the rules ("ignore", "all"): a split between words no rule names
-/// changes no match.
+/// case change split ("FreeGPT" as "free gpt"). A text is read apart only when one of its splits
+/// touches a part that is a word of the rules ("ignore", "all"): a split between words no rule
+/// names changes no match.
 struct CaseSplitVocabulary: Sendable {
     /// Words of the rules' prose and plain patterns, concept terms and `not_after` phrases, as skeletons.
     private let words: Set<[UInt8]>
@@ -163,10 +163,10 @@ enum CaseSplit {
         var current = run.lowerBound..<cuts[0]
         for (c, cut) in cuts.enumerated() {
             let next = cut..<(c + 1 < cuts.count ? cuts[c + 1] : run.upperBound)
+            if !live, vocabulary.knows(part(current)) || vocabulary.knows(part(next)) { live = true }
             // A name that ends in capitals and that the rules write glued stays glued: "OpenAI"
             // and "ChatGPT" read "openai" and "chatgpt" ("AsAnOpenAIEmployee": "as an openai
             // employee"); "systemPrompt" is read apart although "systemprompt" is a word too.
-            if !live, vocabulary.knows(part(current)) || vocabulary.knows(part(next)) { live = true }
             if next.count >= 2, plain[next].allSatisfy(isUpper), vocabulary.isWord(part(current.lowerBound..<next.upperBound)) {
                 joined.append(cut)
                 current = current.lowerBound..<next.upperBound
@@ -184,33 +184,25 @@ enum CaseSplit {
     }
 
     /// The ranges of a plain view to read apart: `radius` bytes either side of each split,
-    /// widened to whole words (by at most `radius` bytes more), overlapping ones merged. A match that reads a split word apart lies
-    /// within `radius` bytes of the split (a bound, like the longest match `refine` looks back for).
+    /// widened to whole words (by at most `radius` bytes more), overlapping ones merged. A match
+    /// that reads a split word apart lies within `radius` bytes of the split (a bound, like the
+    /// longest match `refine` looks back for).
     static func windows(_ plain: [UInt8], _ offsets: [Int], radius: Int) -> [Window] {
         var out: [Window] = []
-        // How far an edge moves to reach a word's edge: a longer word is cut (the scan of a
-        // megabyte without a space must not walk it once per split).
-        let reach = radius
+        // An edge moves at most `radius` bytes more to reach a word's edge: a longer word is cut
+        // (a megabyte without a space must not be walked once per split).
         for (k, p) in offsets.enumerated() {
-            var from = max(0, p - radius)
-            if let last = out.last, last.bytes.upperBound >= from {
-                from = last.bytes.lowerBound
-            } else {
-                let floor = max(0, from - reach)
-                while from > floor && plain[from - 1] != 0x20 { from -= 1 }
-            }
             var to = min(plain.count, p + radius)
-            if let last = out.last, last.bytes.upperBound > to {
-                to = last.bytes.upperBound
-            } else {
-                let ceiling = min(plain.count, to + reach)
-                while to < ceiling && plain[to] != 0x20 { to += 1 }
-            }
-            if let last = out.last, last.bytes.upperBound >= from {
+            let ceiling = min(plain.count, to + radius)
+            while to < ceiling && plain[to] != 0x20 { to += 1 }
+            if let last = out.last, last.bytes.upperBound >= p - radius {
                 out[out.count - 1] = Window(bytes: last.bytes.lowerBound..<max(last.bytes.upperBound, to), splits: last.splits.lowerBound..<k + 1)
-            } else {
-                out.append(Window(bytes: from..<to, splits: k..<k + 1))
+                continue
             }
+            var from = max(0, p - radius)
+            let floor = max(0, from - radius)
+            while from > floor && plain[from - 1] != 0x20 { from -= 1 }
+            out.append(Window(bytes: from..<to, splits: k..<k + 1))
         }
         return out
     }

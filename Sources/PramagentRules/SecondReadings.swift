@@ -153,11 +153,10 @@ extension RuleEngine {
     }
 
     /// True when bytes `from..<to` of a split-reading view read a split: they hold a space the
-    /// split inserted, or begin or end at one (the split made the word boundary there), and hold
-    /// no separator.
+    /// split inserted, or begin or end at one (the split made the word boundary there).
+    /// (`readWindows` has already set aside matches that hold a separator.)
     static func readsSplit(_ view: NormalizedText, _ from: Int, _ to: Int) -> Bool {
         guard from < to, to <= view.bytes.count else { return false }
-        if view.bytes[from..<to].contains(0x00) { return false }
         for k in max(0, from - 1)..<min(view.bytes.count, to + 1) where CaseSplit.isSplitSpace(view, k) { return true }
         return false
     }
