@@ -28,6 +28,7 @@ struct BenchScanCommand: AsyncParsableCommand {
     @Option(help: "Seconds per size.") var seconds = 3.0
     @Option(help: "Also measure ScanText through this decision socket.") var socket: String?
     @Option(help: "Text sizes in KiB.") var sizes: [Int] = [1, 16, 1024]
+    @Option(help: "Also time texts of this many bytes (64, say: what a scan costs whatever its length).") var bytes: [Int] = []
     @Option(help: "Run exactly this many scans per size instead of --seconds (for profilers such as perf).") var runs: Int?
     @Option(name: .customLong("profile"), help: "Instead of timing whole scans: time each view's database and the gate pass on a text of this many KiB, and every rule compiled alone; print the slowest rules (N of them, see --top).")
     var profileKiB: Int?
@@ -60,8 +61,8 @@ struct BenchScanCommand: AsyncParsableCommand {
     }
 
     func validate() throws {
-        guard seconds > 0, sizes.allSatisfy({ $0 >= 1 }), (runs ?? 1) >= 1, (profileKiB ?? 1) >= 1, top >= 0 else {
-            throw ValidationError("--seconds must be > 0; --sizes, --runs and --profile >= 1; --top >= 0")
+        guard seconds > 0, sizes.allSatisfy({ $0 >= 1 }), bytes.allSatisfy({ $0 >= 1 }), (runs ?? 1) >= 1, (profileKiB ?? 1) >= 1, top >= 0 else {
+            throw ValidationError("--seconds must be > 0; --sizes, --bytes, --runs and --profile >= 1; --top >= 0")
         }
     }
 
@@ -135,14 +136,14 @@ struct BenchScanCommand: AsyncParsableCommand {
             }
             return
         }
-        for size in sizes.map({ $0 << 10 }) {
+        for size in bytes.sorted() + sizes.map({ $0 << 10 }) {
             let bytes = Array(prose(bytes: size).utf8)
             let found = scanning.text.scan(bytes).findings
             if !found.isEmpty {
                 // A finding sends the scan down the origin-tracking path: the figure is then not
                 // that of clean prose.
                 let ids = Set(found.map(\.ruleID)).sorted().joined(separator: ", ")
-                printError("warning: the \(size >> 10) KiB text has findings (\(ids)): this measures the slower path of texts that match")
+                printError("warning: the \(size)-byte text has findings (\(ids)): this measures the slower path of texts that match")
             }
             let findings = found.count
             var samples: [UInt64] = []
@@ -154,7 +155,7 @@ struct BenchScanCommand: AsyncParsableCommand {
                 samples.append(b - a)
                 if let runs { if samples.count >= runs { break } } else if b > end { break }
             }
-            let label = size >= 1 << 20 ? "\(size >> 20) MiB" : "\(size >> 10) KiB"
+            let label = size >= 1 << 20 ? "\(size >> 20) MiB" : size % 1024 == 0 ? "\(size >> 10) KiB" : "\(size) bytes"
             print(BenchScanCommand.report("in process \(label) (\(findings) findings)", &samples, size))
             // The same number of runs of a pure computation as long as the median scan: what
             // this machine's noise alone makes of p99 (the scan's p99 cannot be judged below it).

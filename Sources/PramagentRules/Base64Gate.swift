@@ -31,6 +31,7 @@ enum Base64Gate {
     static func ends(_ bytes: [UInt8], limit: Int) -> [Int]? {
         var out: [Int] = []
         let n = bytes.count
+        out.reserveCapacity(min(limit, n / 64 + 8))
         // Written without nested functions: captured mutable state cost an exclusivity check
         // per access, which was most of this pass at 1 KiB.
         let complete = bytes.withUnsafeBufferPointer { src -> Bool in

@@ -296,24 +296,23 @@ struct ConceptEvaluator: Sendable {
         // superset of what matches). Ordinary prose stops here: its common words fill one slot.
         // Bit sets, and only the phrases of pieces that were hit are looked at (no per-scan
         // arrays of arrays: at 1 KiB, allocation and reference counting were most of the cost).
-        var pieceHit = Bits(count: phrasesOfPiece.count)
+        var bits = ScanBits(pieces: phrasesOfPiece.count, phrases: phrasePieces.count, slots: slotPhrases.count)
         var hitPieces: [Int] = []
+        hitPieces.reserveCapacity(hits.count * 2)
         for hit in hits {
             for k in piecesOfTerm.indices(hit.term) {
                 let piece = piecesOfTerm.values[k]
-                if pieceHit.insert(piece) { hitPieces.append(piece) }
+                if bits.insertPiece(piece) { hitPieces.append(piece) }
             }
         }
-        var phraseChecked = Bits(count: phrasePieces.count)
-        var phraseComplete = Bits(count: phrasePieces.count)
-        var slotSeen = Bits(count: slotPhrases.count)
         var seenSlots: [Int] = []
+        seenSlots.reserveCapacity(hitPieces.count * 2)
         for piece in hitPieces {
             for k in phrasesOfPiece.indices(piece) {
                 let phrase = phrasesOfPiece.values[k]
-                guard phraseChecked.insert(phrase), phrasePieces.indices(phrase).allSatisfy({ pieceHit[phrasePieces.values[$0]] }) else { continue }
-                _ = phraseComplete.insert(phrase)
-                for j in slotsOfPhrase.indices(phrase) where slotSeen.insert(slotsOfPhrase.values[j]) { seenSlots.append(slotsOfPhrase.values[j]) }
+                guard bits.insertChecked(phrase), phrasePieces.indices(phrase).allSatisfy({ bits.pieceHit(phrasePieces.values[$0]) }) else { continue }
+                bits.insertComplete(phrase)
+                for j in slotsOfPhrase.indices(phrase) where bits.insertSlot(slotsOfPhrase.values[j]) { seenSlots.append(slotsOfPhrase.values[j]) }
             }
         }
         // Rules whose slots were all seen, counted from the slots seen (not a walk over every rule).
@@ -332,7 +331,7 @@ struct ConceptEvaluator: Sendable {
         var needed = Bits(count: phrasesOfPiece.count)
         for dense in candidates {
             for slot in compiled[dense].slots + [compiled[dense].unless] {
-                for k in slotPhrases.indices(slot) where phraseComplete[slotPhrases.values[k]] {
+                for k in slotPhrases.indices(slot) where bits.phraseComplete(slotPhrases.values[k]) {
                     for j in phrasePieces.indices(slotPhrases.values[k]) { _ = needed.insert(phrasePieces.values[j]) }
                 }
             }
@@ -372,7 +371,7 @@ struct ConceptEvaluator: Sendable {
         func occurrences(ofSlot slot: Int) -> [Occurrence] {
             if let cached = slotCache[slot] { return cached }
             var all: [Occurrence] = []
-            for k in slotPhrases.indices(slot) where phraseComplete[slotPhrases.values[k]] {
+            for k in slotPhrases.indices(slot) where bits.phraseComplete(slotPhrases.values[k]) {
                 let pieces = phrasePieces.list(slotPhrases.values[k])
                 if pieces.count == 1 {
                     all += byPiece[pieces[pieces.startIndex]] ?? []
@@ -580,4 +579,34 @@ private struct Bits {
         words[i >> 6] |= bit
         return true
     }
+}
+
+/// The evaluator's four per-scan bit sets (pieces hit, phrases checked, phrases complete,
+/// slots seen) in one allocation: at 1 KiB, allocations were a measurable part of a scan.
+private struct ScanBits {
+    private var words: [UInt64]
+    private let phraseBase: Int, completeBase: Int, slotBase: Int
+
+    init(pieces: Int, phrases: Int, slots: Int) {
+        let p = (pieces + 63) / 64, f = (phrases + 63) / 64, s = (slots + 63) / 64
+        words = [UInt64](repeating: 0, count: p + 2 * f + s)
+        phraseBase = p
+        completeBase = p + f
+        slotBase = p + 2 * f
+    }
+
+    @inline(__always) private mutating func insert(_ base: Int, _ i: Int) -> Bool {
+        let bit: UInt64 = 1 << UInt64(i & 63)
+        guard words[base + (i >> 6)] & bit == 0 else { return false }
+        words[base + (i >> 6)] |= bit
+        return true
+    }
+    @inline(__always) private func contains(_ base: Int, _ i: Int) -> Bool { words[base + (i >> 6)] & (1 << UInt64(i & 63)) != 0 }
+
+    mutating func insertPiece(_ i: Int) -> Bool { insert(0, i) }
+    func pieceHit(_ i: Int) -> Bool { contains(0, i) }
+    mutating func insertChecked(_ i: Int) -> Bool { insert(phraseBase, i) }
+    mutating func insertComplete(_ i: Int) { _ = insert(completeBase, i) }
+    func phraseComplete(_ i: Int) -> Bool { contains(completeBase, i) }
+    mutating func insertSlot(_ i: Int) -> Bool { insert(slotBase, i) }
 }

@@ -123,6 +123,7 @@ enum FastViews {
         var scrambled: [(range: Range<Int>, word: [UInt8])] = []
         let letterValues = scrambles == nil ? Self.noValues : ScrambleIndex.letterValues
         var breaks: [Int] = []
+        breaks.reserveCapacity(plain.count / 48 + 8) // a sentence every ~100 bytes of prose
         var casedWords: [Range<Int>] = []
         // One-letter words in a row so far: three or more are joined (`joinSpacedLetters`), which
         // then runs; ordinary prose hardly ever has three, so counting here spares it a pass.

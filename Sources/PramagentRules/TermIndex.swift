@@ -42,6 +42,13 @@ struct TermIndex: Sendable {
     /// Bit filter over every key hash (at least 64 Ki bits, about 12 bits a key): its low bits.
     private let filter: [UInt64]
     private let filterMask: UInt64
+    /// One 64-bit block per word hash (`blockMix`), read once per word of the text: a bit says
+    /// the word may be a one-word key, another that it may begin a pair (so the pair it makes
+    /// with the next word is probed only then). Most words of prose are neither or only one of
+    /// them; the old way took two filter reads a word, each a likely cache miss once the rule
+    /// databases have had the cache.
+    private let wordBlocks: [UInt64]
+    private let blockMask: UInt64
     /// Per prefix length (1...256): bit 0 a one-word stem has it, bit 1 a pair's stem word.
     private let stemLengths: [UInt8]
     /// The longest stem (of one word, or a pair's second word).
@@ -85,6 +92,10 @@ struct TermIndex: Sendable {
         return k == 0 ? 1 : k
     }
     @inline(__always) static func wordKey(_ h: UInt64) -> UInt64 { finished(h &+ 0x1F) }
+    /// A word's block index (low bits) and its two bits in the block (`wordBit`, `pairFirstBit`).
+    @inline(__always) static func blockMix(_ h: UInt64) -> UInt64 { finished(h &+ 0x5B) }
+    @inline(__always) static func wordBit(_ m: UInt64) -> UInt64 { 1 << (m >> 58) }
+    @inline(__always) static func pairFirstBit(_ m: UInt64) -> UInt64 { 1 << ((m >> 52) & 63) }
     @inline(__always) static func stemKey(_ h: UInt64) -> UInt64 { finished(h &+ 0x2E) }
     @inline(__always) static func pairKey(_ first: UInt64, _ second: UInt64) -> UInt64 {
         finished(first &* 0x94D0_49BB_1331_11EB &+ second &+ 0x3D)
@@ -105,6 +116,7 @@ struct TermIndex: Sendable {
             let g = Self.gateIndex(s[0], s[1], s[2])
             stemGate[g >> 6] |= 1 << UInt64(g & 63)
         }
+        var wordMarks: [(hash: UInt64, pairFirst: Bool)] = []
         for (id, term) in terms.enumerated() {
             let literal = term.literal
             // A literal with bytes outside ASCII never occurs in the padded view (they read as spaces).
@@ -114,13 +126,16 @@ struct TermIndex: Sendable {
             let key: UInt64
             if words.count == 1 {
                 key = term.stem ? Self.stemKey(h(literal)) : Self.wordKey(h(literal))
+                if !term.stem { wordMarks.append((h(literal), false)) }
                 if term.stem { stemLengths[literal.count] |= 1; gate(literal) }
             } else if words.count == 2 && term.stem {
                 key = Self.pairStemKey(h(words[0]), h(words[1]))
+                wordMarks.append((h(words[0]), true))
                 stemLengths[words[1].count] |= 2
                 gate(words[1])
             } else {
                 key = Self.pairKey(h(words[0]), h(words[1]))
+                wordMarks.append((h(words[0]), true))
             }
             if let list = listOfKey[key] {
                 termLists[list].append(id)
@@ -146,6 +161,17 @@ struct TermIndex: Sendable {
             let bit = key & filterMask
             filter[Int(bit >> 6)] |= 1 << (bit & 63)
         }
+        // About 16 blocks of 64 bits per marked word: a few bits in a hundred set.
+        var blockCount = 1 << 10
+        while blockCount < wordMarks.count * 16 { blockCount *= 2 }
+        var wordBlocks = [UInt64](repeating: 0, count: blockCount)
+        let blockMask = UInt64(blockCount - 1)
+        for mark in wordMarks {
+            let m = Self.blockMix(mark.hash)
+            wordBlocks[Int(m & blockMask)] |= mark.pairFirst ? Self.pairFirstBit(m) : Self.wordBit(m)
+        }
+        self.wordBlocks = wordBlocks
+        self.blockMask = blockMask
         self.keys = keys
         self.lists = lists
         var literalBytes: [UInt8] = []
@@ -185,7 +211,7 @@ struct TermIndex: Sendable {
     /// Bytes of the tables a lookup reads (keys, lists, filter, stem lengths), for profiles.
     var tableBytes: Int {
         keys.count * 8 + lists.count * 4 + listBounds.count * 4 + candidates.count * MemoryLayout<Candidate>.stride
-            + literalBytes.count + filter.count * 8 + stemLengths.count + stemGate.count * 8
+            + literalBytes.count + filter.count * 8 + wordBlocks.count * 8 + stemLengths.count + stemGate.count * 8
     }
 
     /// Term hits `(term, end)` in `padded` (a prose view with a space at either end and every
@@ -194,10 +220,13 @@ struct TermIndex: Sendable {
     func hits(in padded: [UInt8], limit: Int, truncated: inout Bool) -> [(term: Int, end: Int)] {
         var out: [(term: Int, end: Int)] = []
         guard !candidates.isEmpty, padded.last == 0x20 else { return out }
+        // Prose has about one hit per 50 bytes: one allocation instead of a doubling series.
+        out.reserveCapacity(min(limit, padded.count / 32 + 16))
         var full = false
         padded.withUnsafeBufferPointer { b in
             stemLengths.withUnsafeBufferPointer { stemLengths in
               stemGate.withUnsafeBufferPointer { stemGate in
+               wordBlocks.withUnsafeBufferPointer { blocks in
                 guard let base = b.baseAddress else { return }
                 let n = b.count
                 let ones: UInt64 = 0x0101_0101_0101_0101
@@ -209,6 +238,8 @@ struct TermIndex: Sendable {
                 var previous: UInt64 = 0
                 var previousStart = 0
                 var pairStart = -1
+                // Whether the previous word may begin a pair (its block says so).
+                var previousPairs = false
                 while i < n && !full {
                     if b[i] == 0x20 { i += 1; continue }
                     let start = i
@@ -226,7 +257,9 @@ struct TermIndex: Sendable {
                     }
                     let length = end - start
                     let word = Self.hash(b, start, length)
-                    let paired = start == pairStart
+                    let mix = Self.blockMix(word)
+                    let block = blocks[Int(mix & blockMask)]
+                    let paired = start == pairStart && previousPairs
                     // Stems the word may begin: gated by its first three bytes (and the rare
                     // stems shorter than that by their lengths alone).
                     var allowed: UInt8 = 0
@@ -244,13 +277,15 @@ struct TermIndex: Sendable {
                             if flags & 2 != 0 && paired { probe(Self.pairStemKey(previous, prefix), at: previousStart, b, limit, &out, &full) }
                         }
                     }
-                    probe(Self.wordKey(word), at: start, b, limit, &out, &full)
+                    if block & Self.wordBit(mix) != 0 { probe(Self.wordKey(word), at: start, b, limit, &out, &full) }
                     if paired { probe(Self.pairKey(previous, word), at: previousStart, b, limit, &out, &full) }
+                    previousPairs = block & Self.pairFirstBit(mix) != 0
                     previous = word
                     previousStart = start
                     pairStart = end + 1
                     i = end + 1
                 }
+               }
               }
             }
         }
