@@ -161,9 +161,11 @@ struct TermIndex: Sendable {
             let bit = key & filterMask
             filter[Int(bit >> 6)] |= 1 << (bit & 63)
         }
-        // About 16 blocks of 64 bits per marked word: a few bits in a hundred set.
-        var blockCount = 1 << 10
-        while blockCount < wordMarks.count * 16 { blockCount *= 2 }
+        // Two to four marked words a block (32 to 16 bits each: about 3 to 6 bits in a hundred
+        // set), so the blocks stay small enough for the cache (16 KiB for the built-in terms).
+        let distinctMarks = Set(wordMarks.map { $0.hash << 1 | ($0.pairFirst ? 1 : 0) }).count
+        var blockCount = 64
+        while blockCount * 2 < distinctMarks { blockCount *= 2 }
         var wordBlocks = [UInt64](repeating: 0, count: blockCount)
         let blockMask = UInt64(blockCount - 1)
         for mark in wordMarks {
@@ -184,7 +186,8 @@ struct TermIndex: Sendable {
                                         stem: terms[id].stem))
             literalBytes += terms[id].literal
         }
-        self.literalBytes = literalBytes
+        // Padding, so that `equal` may read eight bytes from any literal's last bytes.
+        self.literalBytes = literalBytes + [UInt8](repeating: 0, count: 8)
         self.candidates = candidates
         self.tableShift = shift
         self.filter = filter
@@ -293,6 +296,34 @@ struct TermIndex: Sendable {
         return out
     }
 
+    /// Whether `count` bytes of `literals` from `offset` equal those of `b` from `start` (both
+    /// in bounds): eight bytes at a time while both sides have eight (`literalBytes` ends with
+    /// eight bytes of padding, so only the text's end falls back to single bytes).
+    @inline(__always)
+    private static func equal(_ literals: UnsafeBufferPointer<UInt8>, _ offset: Int, _ b: UnsafeBufferPointer<UInt8>,
+                              _ start: Int, _ count: Int) -> Bool {
+        guard let l = literals.baseAddress, let t = b.baseAddress else { return count == 0 }
+        var j = 0
+        while j + 8 <= count {
+            guard UnsafeRawPointer(l + offset + j).loadUnaligned(as: UInt64.self)
+                    == UnsafeRawPointer(t + start + j).loadUnaligned(as: UInt64.self) else { return false }
+            j += 8
+        }
+        let left = count - j
+        guard left > 0 else { return true }
+        if start + j + 8 <= b.count {
+            let mask: UInt64 = (1 << UInt64(left * 8)) &- 1
+            let x = UnsafeRawPointer(l + offset + j).loadUnaligned(as: UInt64.self)
+            let y = UnsafeRawPointer(t + start + j).loadUnaligned(as: UInt64.self)
+            return (x ^ y) & mask == 0
+        }
+        while j < count {
+            guard l[offset + j] == t[start + j] else { return false }
+            j += 1
+        }
+        return true
+    }
+
     /// Appends the terms filed under `key` that occur at `start` of `b`.
     @inline(__always)
     private func probe(_ key: UInt64, at start: Int, _ b: UnsafeBufferPointer<UInt8>, _ limit: Int,
@@ -311,10 +342,7 @@ struct TermIndex: Sendable {
                 let length = Int(c.length)
                 let end = start + length
                 guard end < b.count || (c.stem && end == b.count) else { continue }
-                let offset = Int(c.offset)
-                var same = true
-                for j in 0..<length where literals[offset + j] != b[start + j] { same = false; break }
-                guard same, c.stem || b[end] == 0x20 else { continue }
+                guard Self.equal(literals, Int(c.offset), b, start, length), c.stem || b[end] == 0x20 else { continue }
                 if out.count >= limit { full = true; return }
                 out.append((Int(c.term), c.stem ? end : end + 1))
             }
