@@ -68,7 +68,7 @@ struct RedTeamCommand: AsyncParsableCommand {
         The bundled attack corpus (redteam/attacks.jsonl: jailbreak, prompt and indirect injection, \
         fictional wrappers, authority framing, OWASP LLM, secrets, financial PII, PHI) is sent as written \
         and as seeded mutations (base64, hex, leetspeak, homoglyphs, zero-width insertion, translation \
-        wrapper, authority framing, fictional wrapper, payload splitting, typographic quotes, words glued by case, scrambled inner letters); the bundled benign corpus \
+        wrapper, authority framing, fictional wrapper, payload splitting, typographic quotes, words glued by case, scrambled inner letters, words cut by punctuation); the bundled benign corpus \
         (redteam/benign.jsonl) measures false positives. Each text is a ScanText request (direction \
         tool_result for indirect injection, input otherwise); anything but ALLOW counts as detected. \
         Cases with "scope": "arguments" (SQL, shell, path traversal, SSRF, template injection) are \

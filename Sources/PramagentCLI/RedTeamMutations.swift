@@ -23,6 +23,8 @@ enum Mutation: String, CaseIterable, Sendable {
     case camelCase = "camel_case"
     /// Two inner letters of up to two long words swapped, first and last kept ("isntructions").
     case scrambled
+    /// Up to three long words cut by a hyphen, underscore, dot or asterisk ("ig-nore", "in.structions").
+    case cutWords = "cut_words"
 
     /// Mutations that keep a secret or an identifier meaningful (the others would destroy it).
     static let forData: [Mutation] = [.base64, .hex, .zeroWidth]
@@ -110,6 +112,15 @@ enum Mutation: String, CaseIterable, Sendable {
                 var letters = Array(words[k])
                 let i = Int.random(in: 1..<(letters.count - 2), using: &rng)
                 letters.swapAt(i, i + 1)
+                words[k] = String(letters)
+            }
+            return words.joined(separator: " ")
+        case .cutWords:
+            var words = text.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+            let long = words.indices.filter { words[$0].count >= 5 && words[$0].allSatisfy { $0.isASCII && $0.isLetter } }
+            for k in long.shuffled(using: &rng).prefix(3) {
+                var letters = Array(words[k])
+                letters.insert(["-", "_", ".", "*"].randomElement(using: &rng)!, at: Int.random(in: 1..<letters.count, using: &rng))
                 words[k] = String(letters)
             }
             return words.joined(separator: " ")

@@ -3228,8 +3228,7 @@ lexicons:
              onboarding notes, setup notes, configuration notes, config notes, briefing notes, standing orders]
   model_adjective: [original, initial, previous, prior, earlier, old, current, existing, hidden, secret, internal, own,
                     underlying, built in, default, standing, core, usual, normal, system, developer, background,
-                    behind the scenes, opening, preloaded, pre loaded, baked in, starting, first, base, safety,
-                    full, complete, entire, whole, exact]
+                    behind the scenes, opening, preloaded, pre loaded, baked in, starting, first, base, safety]
   hidden_adjective: [hidden, secret, system, developer, behind the scenes, preloaded, pre loaded, baked in, invisible,
                      concealed]
   # Weaker: "the initial briefing" is often a meeting's; only asked for with a reveal verb.
@@ -3380,7 +3379,10 @@ lexicons:
                   "{setup_place}", starter text, seed text, text this chat was seeded with, this chat was seeded with,
                   conversation was seeded with, hidden starter text, "{opening_adjective} message in this conversation",
                   "{opening_adjective} message of this conversation", "{opening_adjective} message in this chat",
-                  "{opening_adjective} message of this chat"]
+                  "{opening_adjective} message of this chat",
+                  # Not in model_adjective: "full", "complete" and "whole" are everywhere in prose.
+                  "your full {guidance}", "your complete {guidance}", "your entire {guidance}", "your whole {guidance}",
+                  "your exact {guidance}"]
   advice: [do not, don t, never, shouldn t, should not, please don t, must not, can t, cannot, won t]
 rules:
   - id: pi.ignore_previous

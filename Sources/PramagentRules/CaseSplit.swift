@@ -39,7 +39,25 @@ struct CaseSplitVocabulary: Sendable {
         }
         self.words = words
         self.stems = stems.sorted { $0.lexicographicallyPrecedes($1) }
+        // What a word cut by punctuation may join into (`readsJoined`), as hashes: a cut word
+        // is looked up without building it.
+        var joined = Set<UInt64>()
+        for word in words where word.count >= 4 {
+            joined.insert(Self.joinedHash(word))
+            for ending in Self.endings { joined.insert(Self.joinedHash(word + ending)) }
+        }
+        joinedHashes = joined
+        stemHashes = Set(stems.filter { $0.count >= 5 }.map(Self.joinedHash))
     }
+
+    /// Hashes of the words a cut word may read as (`readsJoined`), and of the stems it may begin with.
+    private let joinedHashes: Set<UInt64>
+    private let stemHashes: Set<UInt64>
+
+    /// FNV-1a of skeleton letters, one step (`joinedHash` of a word is every step from `joinedSeed`).
+    static let joinedSeed: UInt64 = 0xCBF2_9CE4_8422_2325
+    @inline(__always) static func joinedStep(_ h: UInt64, _ skeletonByte: UInt8) -> UInt64 { (h ^ UInt64(skeletonByte)) &* 0x100_0000_01B3 }
+    static func joinedHash(_ skeleton: [UInt8]) -> UInt64 { skeleton.reduce(joinedSeed, joinedStep) }
 
     /// Runs of letters in a pattern (as its database compiles it), escapes skipped, lower case and
     /// (with `skeleton`) with `l` as `i`: the words the pattern may need a text to have as words
@@ -88,6 +106,20 @@ struct CaseSplitVocabulary: Sendable {
 
     /// True when `joined` (lower-case skeleton letters) is a word of the rules.
     func isWord(_ joined: [UInt8]) -> Bool { words.contains(joined) }
+
+    /// Endings a word of the rules may take in a text ("ignores", "instructed").
+    static let endings: [[UInt8]] = ["s", "es", "d", "ed", "ing", "ion", "ions", "ly", "er", "ers"].map { Array($0.utf8) }
+
+    /// True when a word cut by punctuation reads, joined, as a word of the rules (`CutWords`): a
+    /// word of a pattern, concept term or `not_after` phrase of four letters or more, one of them
+    /// with a common ending, or a concept stem of five letters or more with at most three letters
+    /// after it ("instruct" + "ion"; not a compound such as "system" + "wide"). `hash` is the
+    /// `joinedHash` of the joined skeleton letters, `prefixes` that of its prefixes one, two and
+    /// three letters shorter (0 where there is none).
+    func readsJoined(hash: UInt64, prefixes: (UInt64, UInt64, UInt64)) -> Bool {
+        joinedHashes.contains(hash) || stemHashes.contains(hash) || stemHashes.contains(prefixes.0)
+            || stemHashes.contains(prefixes.1) || stemHashes.contains(prefixes.2)
+    }
 
     var isEmpty: Bool { words.isEmpty && stems.isEmpty }
 }

@@ -308,8 +308,10 @@ public final class RuleEngine: Sendable {
                 if !casedWords.isEmpty {
                     for (rule, span) in splitReading(bytes, plainBytes, casedWords, &trackedPlain, s, &truncated) { add(rule, span, nil) }
                 }
-                if !scrambled.isEmpty {
-                    for (rule, span) in scrambleReading(bytes, plainBytes, scrambled, &trackedPlain, s, &truncated) { add(rule, span, nil) }
+                // Scrambled words and words cut by punctuation ("ig-nore") are read in one reading.
+                let reread = CutWords.merged(scrambled, CutWords.find(in: plainBytes, caseVocabulary))
+                if !reread.isEmpty {
+                    for (rule, span) in scrambleReading(bytes, plainBytes, reread, &trackedPlain, s, &truncated) { add(rule, span, nil) }
                 }
                 guard !plainHits.isEmpty || proseFound else { return }
                 let plainView = trackedPlain ?? TextNormalizer.plain(bytes, tracking: true)

@@ -26,8 +26,9 @@ extension RuleEngine {
     }
 
     /// Findings of the scramble reading: windows around the scrambled words of the plain view
-    /// (`ScrambleIndex.scrambles`), each such word read as the rules' word it scrambles. A match
-    /// counts only when its span in the text overlaps a scrambled word.
+    /// (`ScrambleIndex.scrambles`) and the words cut by punctuation (`CutWords.find`),
+    /// each such word read as the rules' word it stands for (same length). A match counts only
+    /// when its span in the text overlaps such a word, and covers the words it overlaps whole.
     func scrambleReading(_ bytes: [UInt8], _ plainBytes: [UInt8], _ scrambles: [(range: Range<Int>, word: [UInt8])],
                          _ trackedPlain: inout NormalizedText?, _ s: OpaquePointer, _ truncated: inout Bool) -> [(rule: Int, span: Range<Int>)] {
         let windows = CaseSplit.windows(plainBytes, scrambles.map(\.range.lowerBound), radius: Self.secondReadingRadius)
@@ -37,7 +38,16 @@ extension RuleEngine {
             }
         }
         var spans: [Range<Int>] = []
-        return readWindows(bytes, plainBytes, windows, &trackedPlain, s, &truncated,
+        // The first of `spans` that ends after `start` (they ascend: the words are in order).
+        func firstEnding(after start: Int) -> Int {
+            var lo = 0, hi = spans.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if spans[mid].upperBound <= start { lo = mid + 1 } else { hi = mid }
+            }
+            return lo
+        }
+        let found = readWindows(bytes, plainBytes, windows, &trackedPlain, s, &truncated,
                            build: { window in
                                var read = Array(plainBytes[window.bytes])
                                replaced(&read, window)
@@ -51,16 +61,23 @@ extension RuleEngine {
                                return read
                            },
                            counts: { view, from, to in
-                               // The spans ascend (the scrambles are in order): the first that
-                               // ends after the match starts is the only one to check.
+                               // The first word that ends after the match starts is the only one to check.
                                let span = view.originalSpan(from, to)
-                               var lo = 0, hi = spans.count
-                               while lo < hi {
-                                   let mid = (lo + hi) / 2
-                                   if spans[mid].upperBound <= span.lowerBound { lo = mid + 1 } else { hi = mid }
-                               }
-                               return lo < spans.count && spans[lo].overlaps(span)
+                               let k = firstEnding(after: span.lowerBound)
+                               return k < spans.count && spans[k].overlaps(span)
                            })
+        // A match covers the words it overlaps whole: a cut word reads its letters first and its
+        // cuts last ("in-structions" as "instructions "), so a match ending on its last letter
+        // would end before the original's.
+        return found.map { hit in
+            var span = hit.span
+            var k = firstEnding(after: span.lowerBound)
+            while k < spans.count && spans[k].lowerBound < span.upperBound {
+                span = min(span.lowerBound, spans[k].lowerBound)..<max(span.upperBound, spans[k].upperBound)
+                k += 1
+            }
+            return (hit.rule, span)
+        }
     }
 
     /// One reading apart: the text with a space before each of `offsets` (ascending), in windows.
