@@ -2,12 +2,13 @@ import Foundation
 
 /// Words cut by punctuation inside them ("Ig-nore all pre-vious in-structions", "sys_tem",
 /// "in.structions", "pro*mpt"): a reader joins the pieces, the prose view reads them as separate
-/// words. A run of ASCII letters cut by single `-`, `_`, `.` or `*` between letters is read as
-/// one word when its letters, joined, are a word of the rules (`CaseSplitVocabulary.readsJoined`:
-/// a word of a pattern, concept term or `not_after` phrase, or one with a common ending, or one
-/// that begins with a concept stem), 4 to 32 letters. The reading is the scramble reading's (same length, windows
-/// around the word, a match must overlap it): the letters move to the front and the cuts to the
-/// end as spaces ("in.structions" reads "instructions ").
+/// words. A run of ASCII letters cut by single `-`, `_`, `.` or `*` between letters, 4 to 32
+/// letters in all, is read as one word when its letters, joined, are a word of the rules
+/// (`CaseSplitVocabulary.readsJoined`: a word of a pattern, concept term or `not_after` phrase,
+/// one of them with a common ending, or a concept stem with at most three letters after it).
+/// The reading is the scramble reading's (same length, windows around the word, a match must
+/// overlap it): the letters move to the front and the cuts to the end as spaces ("in.structions"
+/// reads "instructions ").
 ///
 /// Runs are found with `memchr` per separator byte (ordinary prose has few of them between
 /// letters), each run is walked once, and one that grows past `longestWord` letters is skipped
