@@ -161,8 +161,8 @@ struct TermIndex: Sendable {
             let bit = key & filterMask
             filter[Int(bit >> 6)] |= 1 << (bit & 63)
         }
-        // Two to four marked words a block (32 to 16 bits each: about 3 to 6 bits in a hundred
-        // set), so the blocks stay small enough for the cache (16 KiB for the built-in terms).
+        // One or two marked words a block (about 1.5 to 3 bits in a hundred set), so the blocks
+        // stay small enough for the cache (at most 64 KiB for the built-in terms).
         let distinctMarks = Set(wordMarks.map { $0.hash << 1 | ($0.pairFirst ? 1 : 0) }).count
         var blockCount = 64
         while blockCount * 2 < distinctMarks { blockCount *= 2 }
