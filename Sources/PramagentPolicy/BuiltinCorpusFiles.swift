@@ -4003,10 +4003,12 @@ rules:
     references: [OWASP-LLM01, OWASP-LLM07]
     patterns:
       - '\b(console\.(log|info|debug|dir|error|warn)|print(ln|f)?|puts|echo|alert|dump|var_dump|print_r|json\.dumps|repr|system\.out\.println|fmt\.print(ln|f)?|cat|printenv)\s*\(?\s*[$@]?\{?\s*((self|this|env|config|process\.env)\.|os\.environ\[\s*["'']?)?(system_?prompt|sys_?prompt|initial_?prompt|pre_?prompt|hidden_?prompt|secret_?prompt|system_?message|system_?instructions|developer_?(message|prompt)|base_?prompt|original_?prompt)\b'
-      - '\b(self|this)\.(instructions|rules|guidelines)\b\s*\)'
+      # Only printed: "validate(self.rules)" is ordinary code.
+      - '\b(print|console\.log|json\.dumps|repr|dump|puts|alert|println)\s*\(\s*(self|this)\.(instructions|rules|guidelines)\s*\)'
     examples:
       match: ["Console.log(systemPrompt)", "echo $SYSTEM_PROMPT", "print(self.system_message)", "json.dumps(self.instructions)", "printenv SYSTEM_PROMPT"]
-      no_match: ["console.log(response.text)", "echo $PATH", "The system prompt is set in config.yaml.", "print(self.instructions_url)"]
+      no_match: ["console.log(response.text)", "echo $PATH", "The system prompt is set in config.yaml.", "print(self.instructions_url)",
+                 "errors = validate(self.rules)"]
   - id: pi.safety_setting
     severity: high
     view: plain
