@@ -31,7 +31,7 @@ enum CutWords {
                 var p = 0
                 while p < n, let hit = memchr(base + p, Int32(cut), n - p) {
                     let k = UnsafePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self)) - base
-                    if k > 0, k + 1 < n, Self.isLetter(src[k - 1]), Self.isLetter(src[k + 1]) { starts.append(k) }
+                    if k > 0, k + 1 < n, CaseSplit.isASCIILetter(src[k - 1]), CaseSplit.isASCIILetter(src[k + 1]) { starts.append(k) }
                     p = k + 1
                 }
             }
@@ -47,7 +47,7 @@ enum CutWords {
             for cut in starts where cut >= walkedTo {
                 // The run: letters back from the cut, then letters and single cuts forward.
                 var start = cut
-                while start > walkedTo, Self.isLetter(src[start - 1]) { start -= 1 }
+                while start > walkedTo, CaseSplit.isASCIILetter(src[start - 1]) { start -= 1 }
                 var end = start
                 var letters = 0
                 var cutCount = 0
@@ -56,12 +56,12 @@ enum CutWords {
                 var p1: UInt64 = 0, p2: UInt64 = 0, p3: UInt64 = 0
                 while end < n {
                     let b = src[end]
-                    if Self.isLetter(b) {
+                    if CaseSplit.isASCIILetter(b) {
                         letters += 1
                         (p3, p2, p1) = (p2, p1, h)
                         let lower = lower[Int(b)]
                         h = CaseSplitVocabulary.joinedStep(h, lower == 0x6C ? 0x69 : lower) // skeleton: l as i
-                    } else if Self.isCut(b), end + 1 < n, Self.isLetter(src[end + 1]), end > start {
+                    } else if Self.isCut(b), end + 1 < n, CaseSplit.isASCIILetter(src[end + 1]), end > start {
                         cutCount += 1
                     } else {
                         break
@@ -75,7 +75,7 @@ enum CutWords {
                       vocabulary.readsJoined(hash: h, prefixes: (p1, p2, p3)) else { continue }
                 var word: [UInt8] = []
                 word.reserveCapacity(end - start)
-                for k in start..<end where Self.isLetter(src[k]) { word.append(lower[Int(src[k])]) }
+                for k in start..<end where CaseSplit.isASCIILetter(src[k]) { word.append(lower[Int(src[k])]) }
                 // The cuts as spaces after the word: a '.' there would read as a sentence break,
                 // a '-' would keep the plain view's `\s` from matching after the word.
                 word += [UInt8](repeating: 0x20, count: end - start - word.count)
@@ -85,7 +85,7 @@ enum CutWords {
         return out
     }
 
-    @inline(__always) static func isLetter(_ b: UInt8) -> Bool { (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A }
+    /// One of `cuts` (spelt out: this runs per byte of a run, `cuts.contains` would not inline).
     @inline(__always) static func isCut(_ b: UInt8) -> Bool { b == 0x2D || b == 0x5F || b == 0x2E || b == 0x2A }
 
     /// `scrambles` and `cuts` (each ascending and disjoint) as one ascending, disjoint list: a
