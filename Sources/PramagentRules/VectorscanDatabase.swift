@@ -9,6 +9,7 @@ final class VectorscanDatabase: @unchecked Sendable {
     /// Compiles `patterns`; pattern `i` reports id `i`. Throws the index and message of the
     /// first pattern Vectorscan rejects.
     init(patterns: [String], flags: [UInt32]) throws(PatternError) {
+        _ = HugePageMemory.installed
         let cStrings = patterns.map { strdup($0) }
         defer { cStrings.forEach { free($0) } }
         var expressions: [UnsafePointer<CChar>?] = cStrings.map { UnsafePointer($0) }
@@ -36,6 +37,7 @@ final class VectorscanDatabase: @unchecked Sendable {
 
     /// Restores a database written by `serialized()` (nil when it does not fit this CPU or library).
     init?(serialized bytes: [UInt8]) {
+        _ = HugePageMemory.installed
         var db: OpaquePointer?
         let rc = bytes.withUnsafeBufferPointer { b in
             b.withMemoryRebound(to: CChar.self) { hs_deserialize_database($0.baseAddress, $0.count, &db) }
@@ -63,6 +65,7 @@ final class VectorscanDatabase: @unchecked Sendable {
     /// Compiles one pattern alone; the error message when it does not compile. Used on the error
     /// path of a multi-pattern compile to name the exact pattern.
     static func compileError(_ pattern: String, flags: UInt32) -> String? {
+        _ = HugePageMemory.installed
         var db: OpaquePointer?
         var error: UnsafeMutablePointer<hs_compile_error_t>?
         var platform = VectorscanRuntime.choice.platform
