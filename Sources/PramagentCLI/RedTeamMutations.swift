@@ -25,6 +25,8 @@ enum Mutation: String, CaseIterable, Sendable {
     case scrambled
     /// Up to three long words cut by a hyphen, underscore, dot or asterisk ("ig-nore", "in.structions").
     case cutWords = "cut_words"
+    /// Spaces between words dropped with neither case change nor punctuation ("ignoreallpreviousinstructions").
+    case gluedWords = "glued_words"
 
     /// Mutations that keep a secret or an identifier meaningful (the others would destroy it).
     static let forData: [Mutation] = [.base64, .hex, .zeroWidth]
@@ -124,6 +126,17 @@ enum Mutation: String, CaseIterable, Sendable {
                 words[k] = String(letters)
             }
             return words.joined(separator: " ")
+        case .gluedWords:
+            // Each space between two words of ASCII letters dropped with odds 0.8, the case kept.
+            var out = ""
+            var glueNext = false
+            for (k, word) in text.split(separator: " ", omittingEmptySubsequences: false).enumerated() {
+                let startsWithLetter = word.first.map { $0.isASCII && $0.isLetter } ?? false
+                if k > 0 && !(glueNext && startsWithLetter && Double.random(in: 0..<1, using: &rng) < 0.8) { out += " " }
+                out += word
+                glueNext = word.last.map { $0.isASCII && $0.isLetter } ?? false
+            }
+            return out
         case .payloadSplitting:
             let words = text.split(separator: " ")
             guard words.count >= 2 else { return text }

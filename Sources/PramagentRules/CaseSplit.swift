@@ -48,7 +48,28 @@ struct CaseSplitVocabulary: Sendable {
         }
         joinedHashes = joined
         stemHashes = Set(stems.filter { $0.count >= 5 }.map(Self.joinedHash))
+        // What a glued run may be cut into (`GluedWords`): every word of two letters or more,
+        // those of three or more with a common ending, and stems alone or with an ending.
+        var pieces = Set<UInt64>()
+        for word in words where word.count >= 2 {
+            pieces.insert(Self.joinedHash(word))
+            if word.count >= 3 { for ending in Self.endings { pieces.insert(Self.joinedHash(word + ending)) } }
+        }
+        for stem in stems where stem.count >= 3 {
+            pieces.insert(Self.joinedHash(stem))
+            for ending in Self.stemEndings { pieces.insert(Self.joinedHash(stem + ending)) }
+        }
+        segmentHashes = pieces
     }
+
+    /// Hashes (`joinedHash`) of the pieces a glued run may be cut into (`segments`).
+    private let segmentHashes: Set<UInt64>
+
+    /// True when skeleton letters with `joinedHash` `hash` are a piece a glued run may be cut into.
+    @inline(__always) func segments(_ hash: UInt64) -> Bool { segmentHashes.contains(hash) }
+
+    /// Endings after a concept stem in a glued run ("instruct" + "ions").
+    static let stemEndings: [[UInt8]] = ["e", "es", "ed", "ing", "ion", "ions", "ive", "s", "er", "ers", "or", "ors", "y", "ies"].map { Array($0.utf8) }
 
     /// Hashes of the words a cut word may read as (`readsJoined`), and of the stems it may begin with.
     private let joinedHashes: Set<UInt64>

@@ -305,8 +305,11 @@ public final class RuleEngine: Sendable {
                 let proseFound = !(proseHits.isEmpty && rotHits.isEmpty && lateHits.isEmpty && lateRotHits.isEmpty
                                      && proseConcepts.isEmpty && rotConcepts.isEmpty)
                 var trackedPlain: NormalizedText?
-                if !casedWords.isEmpty {
-                    for (rule, span) in splitReading(bytes, plainBytes, casedWords, &trackedPlain, s, &truncated) { add(rule, span, nil) }
+                // Words glued without a case change are cut in the split reading too.
+                var gluedBudget = GluedWords.budget(forBytes: plainBytes.count)
+                let glued = GluedWords.splits(in: plainBytes, caseVocabulary, budget: &gluedBudget, truncated: &truncated)
+                if !casedWords.isEmpty || !glued.isEmpty {
+                    for (rule, span) in splitReading(bytes, plainBytes, casedWords, glued: glued, &trackedPlain, s, &truncated) { add(rule, span, nil) }
                 }
                 // Scrambled words and words cut by punctuation ("ig-nore") are read in one reading.
                 let reread = CutWords.merged(scrambled, CutWords.find(in: plainBytes, caseVocabulary))

@@ -13,10 +13,16 @@ extension RuleEngine {
     /// reads a split (holds a space the split inserted, or begins or ends at one): every other
     /// match is one the first reading has. A text with a name kept glued ("OpenAI") is read
     /// apart twice, with and without it.
-    func splitReading(_ bytes: [UInt8], _ plainBytes: [UInt8], _ casedWords: [Range<Int>], _ trackedPlain: inout NormalizedText?,
-                      _ s: OpaquePointer, _ truncated: inout Bool) -> [(rule: Int, span: Range<Int>)] {
+    /// `glued` are the cuts of words glued without a case change (`GluedWords`), read apart in
+    /// the same windows.
+    func splitReading(_ bytes: [UInt8], _ plainBytes: [UInt8], _ casedWords: [Range<Int>], glued: [Int] = [],
+                      _ trackedPlain: inout NormalizedText?, _ s: OpaquePointer, _ truncated: inout Bool) -> [(rule: Int, span: Range<Int>)] {
         guard !caseVocabulary.isEmpty else { return [] }
-        let (offsets, joined, live) = CaseSplit.splits(plainBytes, in: casedWords, caseVocabulary)
+        var (offsets, joined, live) = casedWords.isEmpty ? ([], [], false) : CaseSplit.splits(plainBytes, in: casedWords, caseVocabulary)
+        if !glued.isEmpty {
+            live = true
+            offsets = Array(Set(offsets + glued)).sorted()
+        }
         guard live else { return [] }
         var out = offsets.isEmpty ? [] : readApart(bytes, plainBytes, offsets, &trackedPlain, s, &truncated)
         if !joined.isEmpty {
