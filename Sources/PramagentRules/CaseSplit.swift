@@ -46,8 +46,8 @@ struct CaseSplitVocabulary: Sendable {
             joined.insert(Self.joinedHash(word))
             for ending in Self.endings { joined.insert(Self.joinedHash(word + ending)) }
         }
-        joinedHashes = joined
-        stemHashes = Set(stems.filter { $0.count >= 5 }.map(Self.joinedHash))
+        joinedHashes = HashSet64(joined)
+        stemHashes = HashSet64(stems.filter { $0.count >= 5 }.map(Self.joinedHash))
         // What a glued run may be cut into (`GluedWords`): every word of two letters or more,
         // those of three or more with a common ending, and stems alone or with an ending.
         var pieces = Set<UInt64>()
@@ -59,11 +59,11 @@ struct CaseSplitVocabulary: Sendable {
             pieces.insert(Self.joinedHash(stem))
             for ending in Self.stemEndings { pieces.insert(Self.joinedHash(stem + ending)) }
         }
-        segmentHashes = pieces
+        segmentHashes = HashSet64(pieces)
     }
 
     /// Hashes (`joinedHash`) of the pieces a glued run may be cut into (`segments`).
-    private let segmentHashes: Set<UInt64>
+    private let segmentHashes: HashSet64
 
     /// True when skeleton letters with `joinedHash` `hash` are a piece a glued run may be cut into.
     @inline(__always) func segments(_ hash: UInt64) -> Bool { segmentHashes.contains(hash) }
@@ -72,8 +72,8 @@ struct CaseSplitVocabulary: Sendable {
     static let stemEndings: [[UInt8]] = ["e", "es", "ed", "ing", "ion", "ions", "ive", "s", "er", "ers", "or", "ors", "y", "ies"].map { Array($0.utf8) }
 
     /// Hashes of the words a cut word may read as (`readsJoined`), and of the stems it may begin with.
-    private let joinedHashes: Set<UInt64>
-    private let stemHashes: Set<UInt64>
+    private let joinedHashes: HashSet64
+    private let stemHashes: HashSet64
 
     /// FNV-1a of skeleton letters, one step (`joinedHash` of a word is every step from `joinedSeed`).
     static let joinedSeed: UInt64 = 0xCBF2_9CE4_8422_2325

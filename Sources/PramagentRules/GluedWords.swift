@@ -3,16 +3,19 @@ import Foundation
 /// Words glued together with neither spaces nor case changes ("ignoreallpreviousinstructions",
 /// "IGNOREALLPREVIOUSINSTRUCTIONS", "Disregardyourrules"): the prose view reads one long word, the
 /// split reading (`CaseSplit`) has no case change to cut at. A run of 15 to 64 ASCII letters in
-/// one case (a capital first allowed) is cut where a segmentation into the rules' words
-/// (`CaseSplitVocabulary.segments`: words of the patterns, concept terms and `not_after` phrases,
-/// with common endings, and stems) needs the fewest pieces; the cuts join the split reading's,
-/// so a match counts only where it reads one. A run that is a word of the rules itself, or
-/// that no segmentation covers, is left as it is.
+/// one case (a capital first allowed; a mixed-case run is read between its case changes) is cut
+/// where the cheapest segmentation into the rules' words (`CaseSplitVocabulary.segments`: words
+/// of the patterns, concept terms and `not_after` phrases, with common endings, and stems) puts
+/// its pieces; the cuts join the split reading's, so a match counts only where it reads one. A
+/// run of 20 letters or more may hold words the rules lack (a third of its letters at most). A
+/// run with fewer than three known pieces (a word of the rules, a compound such as
+/// "troubleshooting") or that no segmentation covers is left as it is.
 ///
-/// Ordinary prose has few runs that long ("internationalization", "responsibilities"), found
+/// Ordinary prose has few runs that long (about two in 16 KiB of package documentation), found
 /// eight bytes at a time (a run of 15 letters holds eight aligned ones). The segmentation costs
-/// at most `longestPiece` lookups per letter of a run; `budget` bounds all of them in a scan (a
-/// text made of glued runs): past it the scan is marked truncated.
+/// at most `longestPiece` lookups per letter of a run (each a probe of one array, `HashSet64`);
+/// `budget` bounds all of them in a scan to 24 a byte of text (more than a text of 60-letter
+/// lines of DNA needs): past it the scan is marked truncated.
 enum GluedWords {
     static let shortestRun = 15, longestRun = 64
     /// The longest piece a run is cut into.
@@ -20,7 +23,7 @@ enum GluedWords {
 
     /// Piece lookups a scan of `count` bytes may spend: a text of prose needs a few per long
     /// word; one made of glued runs needs `longestPiece` per letter, and is read up to this.
-    static func budget(forBytes count: Int) -> Int { 65_536 + 4 * count }
+    static func budget(forBytes count: Int) -> Int { 65_536 + 24 * count }
 
     /// Where the glued runs of a plain view are cut (offsets a new word starts at), ascending.
     /// `budget` is the number of piece lookups left; `truncated` is set when it runs out.
@@ -84,9 +87,8 @@ enum GluedWords {
 
     /// The cuts of the best segmentation of `start..<end` into pieces the vocabulary knows: the
     /// lowest cost, a piece costing 1 (a one-letter word 3) and, in a run of `longRun` letters or
-    /// more, a letter in a piece the vocabulary does not know 3. Nil when there is none (none
-    /// with at most a third of the letters unknown and three known pieces, in a long run), or
-    /// when the run is one piece.
+    /// more, a letter in a piece the vocabulary does not know 3. Nil when there is none with
+    /// three known pieces or more (and, in a long run, at most a third of the letters unknown).
     static func segment(_ src: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ vocabulary: CaseSplitVocabulary) -> [Int]? {
         let length = end - start
         let unknownAllowed = length >= longRun
@@ -119,8 +121,9 @@ enum GluedWords {
                 }
             }
         }
-        guard cost[length] != Int.max, from[length] > 0,
-              !unknownAllowed || (unknown[length] * 3 <= length && known[length] >= 3) else { return nil }
+        // Three known pieces at least: a compound of two words ("trouble|shooting") is a word of
+        // its own, and reading it apart costs windows and finds nothing.
+        guard cost[length] != Int.max, known[length] >= 3, !unknownAllowed || unknown[length] * 3 <= length else { return nil }
         var cuts: [Int] = []
         var k = length
         while k > 0 {

@@ -54,9 +54,10 @@ import Testing
 
     @Test func otherRunsAreLeftAlone() {
         let words = vocabulary(["ignore", "all", "previous", "instructions", "not", "with", "standing"])
-        // Shorter than 15 letters; no segmentation covers it; glued to a digit or a leet symbol;
+        // Two words only (a compound); shorter than 15 letters; no segmentation covers it; glued to a digit or a leet symbol;
         // mixed case (the split reading's); longer than 64 letters.
         #expect(cuts("ignoreallprev", words) == "ignoreallprev")
+        #expect(cuts("notwithstanding previousinstructions", words) == "not with standing previousinstructions")
         #expect(cuts("internationalization responsibilities", words) == "internationalization responsibilities")
         #expect(cuts("ignoreallpreviousinstructions2 $ignoreallpreviousinstructions", words)
                 == "ignoreallpreviousinstructions2 $ignoreallpreviousinstructions")
