@@ -90,6 +90,38 @@ public enum PIIDetectors {
     @inline(__always) static func isAlpha(_ b: UInt8) -> Bool { isUpper(b) || (b >= 0x61 && b <= 0x7A) }
     @inline(__always) static func isAlnum(_ b: UInt8) -> Bool { isDigit(b) || isAlpha(b) }
 
+    // MARK: labels glued to a value
+
+    /// Labels that may be glued to the value they name ("card4111…", "ibanDE89…", "ssn123-45-…",
+    /// "…1111exp"), lower case: a value is read after (or before) one of them as after a space.
+    static let cardLabelsBefore: [[UInt8]] = ["card", "cc", "ccnum", "cardno", "cardnumber", "visa", "mastercard", "amex", "pan", "creditcard"].map { Array($0.utf8) }
+    static let cardLabelsAfter: [[UInt8]] = ["exp", "expiry", "expires", "cvv", "cvc", "valid"].map { Array($0.utf8) }
+    static let ibanLabelsBefore: [[UInt8]] = ["iban", "acct", "account", "konto"].map { Array($0.utf8) }
+    static let ibanLabelsAfter: [[UInt8]] = ["eur", "usd", "gbp", "chf", "bic", "swift"].map { Array($0.utf8) }
+    static let ssnLabelsBefore: [[UInt8]] = ["ssn", "ss", "socialsecurity"].map { Array($0.utf8) }
+
+    /// True when the letters right before offset `i` are one of `labels` (either case) and
+    /// nothing alphanumeric comes before that label: "card4111" at the 4.
+    static func labelBefore(_ t: [UInt8], _ i: Int, _ labels: [[UInt8]]) -> Bool {
+        var start = i
+        while start > 0, isAlpha(t[start - 1]) { start -= 1 }
+        guard start < i, start == 0 || !isAlnum(t[start - 1]) else { return false }
+        return isLabel(t, start, i, labels)
+    }
+
+    /// True when the letters from offset `j` on are one of `labels` and nothing alphanumeric
+    /// follows: "1111exp" at the e.
+    static func labelAfter(_ t: [UInt8], _ j: Int, _ labels: [[UInt8]]) -> Bool {
+        var end = j
+        while end < t.count, isAlpha(t[end]) { end += 1 }
+        guard end > j, end == t.count || !isAlnum(t[end]) else { return false }
+        return isLabel(t, j, end, labels)
+    }
+
+    private static func isLabel(_ t: [UInt8], _ from: Int, _ to: Int, _ labels: [[UInt8]]) -> Bool {
+        labels.contains { label in label.count == to - from && zip(label, t[from..<to]).allSatisfy { $0 == $1 | 0x20 } }
+    }
+
     // MARK: payment cards
 
     /// 13-19 digits, optionally grouped by single spaces or dashes, passing Luhn, with a known issuer prefix.
@@ -98,7 +130,7 @@ public enum PIIDetectors {
         var i = 0
         let n = t.count
         while i < n {
-            guard isDigit(t[i]), i == 0 || !isAlnum(t[i - 1]) else { i += 1; continue }
+            guard isDigit(t[i]), i == 0 || !isAlnum(t[i - 1]) || (isAlpha(t[i - 1]) && labelBefore(t, i, cardLabelsBefore)) else { i += 1; continue }
             var digits: [UInt8] = []
             var j = i
             var separator: UInt8? = nil
@@ -111,7 +143,8 @@ public enum PIIDetectors {
                 }
                 break
             }
-            if (13...19).contains(digits.count), j == n || !isAlnum(t[j]), luhn(digits), knownIssuer(digits) {
+            if (13...19).contains(digits.count), j == n || !isAlnum(t[j]) || (isAlpha(t[j]) && labelAfter(t, j, cardLabelsAfter)),
+               luhn(digits), knownIssuer(digits) {
                 out.append(i..<j)
             }
             i = max(j, i + 1)
@@ -177,7 +210,8 @@ public enum PIIDetectors {
         var i = 0
         while i + 4 <= n {
             // Country letters in either case (IBANs are often typed in lower case).
-            guard isAlpha(t[i]), isAlpha(t[i + 1]), isDigit(t[i + 2]), isDigit(t[i + 3]), i == 0 || !isAlnum(t[i - 1]),
+            guard isAlpha(t[i]), isAlpha(t[i + 1]), isDigit(t[i + 2]), isDigit(t[i + 3]),
+                  i == 0 || !isAlnum(t[i - 1]) || (isAlpha(t[i - 1]) && labelBefore(t, i, ibanLabelsBefore)),
                   let length = ibanLengths[String(decoding: [t[i] & ~0x20, t[i + 1] & ~0x20], as: UTF8.self)] else { i += 1; continue }
             var chars: [UInt8] = []
             var j = i
@@ -188,7 +222,7 @@ public enum PIIDetectors {
                 else if isAlpha(b) { chars.append(b & ~0x20); j += 1 }
                 else { break }
             }
-            if chars.count == length, j == n || !isAlnum(t[j]), mod97(chars) == 1 {
+            if chars.count == length, j == n || !isAlnum(t[j]) || labelAfter(t, j, ibanLabelsAfter), mod97(chars) == 1 {
                 out.append(i..<j)
                 i = j
             } else {
@@ -220,7 +254,8 @@ public enum PIIDetectors {
         var i = 0
         while i + 11 <= n {
             let sep = t[i + 3]
-            guard sep == 0x2D || sep == 0x20, t[i + 6] == sep, i == 0 || !(isAlnum(t[i - 1]) || t[i - 1] == 0x2D),
+            guard sep == 0x2D || sep == 0x20, t[i + 6] == sep,
+                  i == 0 || !(isAlnum(t[i - 1]) || t[i - 1] == 0x2D) || (isAlpha(t[i - 1]) && labelBefore(t, i, ssnLabelsBefore)),
                   i + 11 == n || !(isAlnum(t[i + 11]) || (t[i + 11] == 0x2D && i + 12 < n && isDigit(t[i + 12]))) else { i += 1; continue }
             let groups = [t[i..<i + 3], t[i + 4..<i + 6], t[i + 7..<i + 11]]
             guard groups.allSatisfy({ $0.allSatisfy(isDigit) }) else { i += 1; continue }

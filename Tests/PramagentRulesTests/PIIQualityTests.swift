@@ -150,4 +150,23 @@ import Testing
         #expect(find(.medicalRecordNumber, "MRN: 00123456") == 1)
         #expect(find(.medicalRecordNumber, "mrn pending") == 0)
     }
+
+    @Test func valuesGluedToTheirLabelsAreFound() {
+        let spans = { (k: PIIKind, t: String) -> [String] in
+            let b = Array(t.utf8)
+            return PIIDetectors.find([k], in: b).map { String(decoding: b[$0.1], as: UTF8.self) }
+        }
+        // A label glued before or after the value reads as a space would.
+        #expect(spans(.creditCard, "card4111111111111111") == ["4111111111111111"])
+        #expect(spans(.creditCard, "VISA4111-1111-1111-1111 exp 09/29") == ["4111-1111-1111-1111"])
+        #expect(spans(.creditCard, "pay 4111111111111111exp0929") == [])  // the label must end the letters' run
+        #expect(spans(.creditCard, "pay 4111111111111111cvv 123") == ["4111111111111111"])
+        #expect(spans(.iban, "ibanDE89370400440532013000") == ["DE89370400440532013000"])
+        #expect(spans(.iban, "to DE89370400440532013000EUR today") == ["DE89370400440532013000"])
+        #expect(spans(.ssn, "ssn123-45-6789") == ["123-45-6789"])
+        // Other letters glued on are part of some other token (a SKU, a hash, a word).
+        #expect(spans(.creditCard, "SKU4111111111111111 x4111111111111111 cardinal4111111111111111 4111111111111111abc") == [])
+        #expect(spans(.iban, "xDE89370400440532013000 DE89370400440532013000XYZ") == [])
+        #expect(spans(.ssn, "abc123-45-6789 rssn123-45-6789") == [])
+    }
 }
