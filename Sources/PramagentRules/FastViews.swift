@@ -194,6 +194,11 @@ enum FastViews {
                                     out[o] = b
                                     o += 1
                                 }
+                                // A word in leetspeak that folds into a word of the rules is read as
+                                // that word in the scramble reading (the plain view keeps the symbols).
+                                if let scrambles, hasLetter, convert, seen & 32 == 0 {
+                                    scrambles.checkLeet(out, first, i..<wordEnd, values: values, into: &scrambled)
+                                }
                                 singles = o - first == 1 && TextNormalizer.isLetter(out[first]) ? singles + 1 : 0
                                 if singles >= 3 { spacedLetters = true }
                                 lastWasSpace = false

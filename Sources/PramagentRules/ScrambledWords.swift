@@ -118,10 +118,28 @@ struct ScrambleIndex: Sendable {
                     end += 1
                 }
                 if seen & (6 | 32) == 0 { check(src, i..<end, inner: inner, lower: lower, values: values, into: &out) }
+                if seen & 6 != 0, seen & 32 == 0 { leetWord(src, i, end, cls: cls, lower: lower, values: values, into: &out) }
                 i = end
             }
         }}}}
         return out
+    }
+
+    /// The prose pass's folding of a word with digits or leetspeak symbols (trailing `!` and `|`
+    /// are punctuation; a word with a letter or a symbol is folded), then `checkLeet`.
+    private func leetWord(_ src: UnsafeBufferPointer<UInt8>, _ i: Int, _ end: Int, cls: UnsafeBufferPointer<UInt8>,
+                          lower: UnsafeBufferPointer<UInt8>, values: UnsafeBufferPointer<UInt64>,
+                          into out: inout [(range: Range<Int>, word: [UInt8])]) {
+        var wordEnd = end
+        while wordEnd > i + 2, src[wordEnd - 1] == 0x21 || src[wordEnd - 1] == 0x7C { wordEnd -= 1 }
+        guard (i..<wordEnd).contains(where: { cls[Int(src[$0])] & 1 != 0 }) else { return }
+        var folded = [UInt8](repeating: 0, count: wordEnd - i)
+        for k in i..<wordEnd {
+            var b = lower[Int(src[k])]
+            if cls[Int(b)] & 1 == 0, FastViews.leetTable[Int(b)] != 0 { b = FastViews.leetTable[Int(b)] }
+            folded[k - i] = b
+        }
+        folded.withUnsafeMutableBufferPointer { checkLeet($0, 0, i..<wordEnd, values: values, into: &out) }
     }
 
     /// Appends word `range` of `src` to `out` when it scrambles a word of the rules (`inner`:
@@ -146,6 +164,30 @@ struct ScrambleIndex: Sendable {
 }
 
 extension ScrambleIndex {
+    /// A word written in leetspeak whose folding is a word of the rules ("promp7", "$Y$73M",
+    /// "@55!$74n7"): `folded` is the word as the prose pass wrote it (lower case, leet folded,
+    /// one byte for one), `range` the word in the plain view. The plain view keeps the leet
+    /// characters (its rules read punctuation), so the word is read again as the rules' word in
+    /// the scramble reading, like a scramble. Only an exact word: `1` folds to `i`, so a `1`
+    /// written for `l` ("a11") reads no word here (the prose view's skeleton reads `l` as `i`).
+    @inline(__always) func checkLeet(_ folded: UnsafeMutableBufferPointer<UInt8>, _ from: Int, _ range: Range<Int>,
+                                     values: UnsafeBufferPointer<UInt64>, into out: inout [(range: Range<Int>, word: [UInt8])]) {
+        let count = range.count
+        guard count >= Self.shortestWord, count <= Self.longestWord else { return }
+        var inner: UInt64 = 0
+        for k in from + 1..<from + count - 1 { inner &+= values[Int(folded[k])] }
+        let first = folded[from], last = folded[from + count - 1]
+        let key = Self.mix(inner, first: first, last: last, count: count)
+        let bit = key & filterMask
+        guard filter[Int(bit >> 6)] & (1 << (bit & 63)) != 0 else { return }
+        var slot = Int(truncatingIfNeeded: key >> 17) & mask
+        while keys[slot] != 0 && keys[slot] != key { slot = (slot + 1) & mask }
+        guard keys[slot] == key else { return }
+        let at = Int(wordStarts[slot])
+        for k in 0..<count where folded[from + k] != wordBytes[at + k] { return }
+        out.append((range, Array(wordBytes[at..<at + count])))
+    }
+
     /// The words of the rules that read text: letter runs of every prose and plain pattern as
     /// written (escapes skipped), every word of a concept term and of a `not_after` phrase.
     init(rules: [Rule]) {
