@@ -150,16 +150,20 @@ struct ScrambleIndex: Sendable {
         guard count >= Self.shortestWord, count <= Self.longestWord else { return }
         let first = src[range.lowerBound], last = src[range.upperBound - 1]
         let key = Self.mix(inner &- values[Int(first)] &- values[Int(last)], first: lower[Int(first)], last: lower[Int(last)], count: count)
-        let bit = key & filterMask
-        guard filter[Int(bit >> 6)] & (1 << (bit & 63)) != 0 else { return }
-        var slot = Int(truncatingIfNeeded: key >> 17) & mask
-        while keys[slot] != 0 && keys[slot] != key { slot = (slot + 1) & mask }
-        guard keys[slot] == key else { return }
+        guard let at = wordStart(key) else { return }
         // Most hits are the word itself ("your", "instructions"): compared in place.
-        let at = Int(wordStarts[slot])
         var same = true
         for k in 0..<count where lower[Int(src[range.lowerBound + k])] != wordBytes[at + k] { same = false; break }
         if !same, !exactHashes.contains(Self.exactHash(src, range)) { out.append((range, Array(wordBytes[at..<at + count]))) }
+    }
+
+    /// Where the word of the rules with signature `key` lies in `wordBytes` (nil: there is none).
+    @inline(__always) private func wordStart(_ key: UInt64) -> Int? {
+        let bit = key & filterMask
+        guard filter[Int(bit >> 6)] & (1 << (bit & 63)) != 0 else { return nil }
+        var slot = Int(truncatingIfNeeded: key >> 17) & mask
+        while keys[slot] != 0 && keys[slot] != key { slot = (slot + 1) & mask }
+        return keys[slot] == key ? Int(wordStarts[slot]) : nil
     }
 }
 
@@ -177,13 +181,7 @@ extension ScrambleIndex {
         var inner: UInt64 = 0
         for k in from + 1..<from + count - 1 { inner &+= values[Int(folded[k])] }
         let first = folded[from], last = folded[from + count - 1]
-        let key = Self.mix(inner, first: first, last: last, count: count)
-        let bit = key & filterMask
-        guard filter[Int(bit >> 6)] & (1 << (bit & 63)) != 0 else { return }
-        var slot = Int(truncatingIfNeeded: key >> 17) & mask
-        while keys[slot] != 0 && keys[slot] != key { slot = (slot + 1) & mask }
-        guard keys[slot] == key else { return }
-        let at = Int(wordStarts[slot])
+        guard let at = wordStart(Self.mix(inner, first: first, last: last, count: count)) else { return }
         for k in 0..<count where folded[from + k] != wordBytes[at + k] { return }
         out.append((range, Array(wordBytes[at..<at + count])))
     }
