@@ -33,6 +33,7 @@ enum GluedWords {
         plain.withUnsafeBufferPointer { src in
             guard let base = src.baseAddress else { return }
             let n = src.count
+            let cls = FastViews.classes
             var walkedTo = 0
             var chunk = 0
             while chunk + 8 <= n {
@@ -45,7 +46,6 @@ enum GluedWords {
                 walkedTo = end
                 chunk = (end + 7) & ~7
                 // A letter run glued to digits or leetspeak symbols is not read here.
-                let cls = FastViews.classes
                 guard end - start >= shortestRun, start == 0 || cls[Int(src[start - 1])] & 7 == 0,
                       end == n || cls[Int(src[end])] & 7 == 0 else { continue }
                 // The parts between lower-to-upper changes ("Ignore|Allpreviousinstructions"):

@@ -36,5 +36,4 @@ struct HashSet64: Sendable {
         }
     }
 
-    var isEmpty: Bool { slots.allSatisfy { $0 == 0 } }
 }
