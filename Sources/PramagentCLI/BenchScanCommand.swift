@@ -102,7 +102,7 @@ struct BenchScanCommand: AsyncParsableCommand {
                 // From the end when clearly cheaper (the two timings are taken apart, so a margin).
                 if let r = row.reversed, r < 0.8 * row.forward { suggest[row.ruleID, default: []].append(row.pattern + 1) }
             }
-            print("suggested from_end (rule: pattern numbers):")
+            print("suggested from_end (rule: pattern numbers; write each as `- from_end: '...'` in the rule's patterns):")
             for (id, numbers) in suggest.sorted(by: { $0.key < $1.key }) { print("  \(id): [\(numbers.sorted().map(String.init).joined(separator: ", "))]") }
             return
         }

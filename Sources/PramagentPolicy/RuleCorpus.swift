@@ -125,8 +125,21 @@ public enum RuleCorpusLoader {
             throw sevNode.issue("policy_invalid", "unknown severity; expected info, low, medium, high or critical")
         }
         var patterns: [String] = []
+        // A pattern written `{from_end: '...'}` is matched from the end (a mark that moves with it).
+        var markedFromEnd: [(index: Int, node: YAMLNode)] = []
         if let p = m["pattern"] { patterns.append(try p.string()) }
-        if let p = m["patterns"] { patterns += try p.stringList() }
+        if let p = m["patterns"] {
+            for item in try p.list() {
+                if case .mapping = item.node {
+                    let entry = try item.mapping(allowed: ["from_end"], context: "a pattern of rule \(id) (a pattern, or {from_end: pattern})")
+                    guard let text = entry["from_end"] else { throw item.issue("policy_missing_key", "a pattern mapping needs from_end: the pattern") }
+                    markedFromEnd.append((patterns.count, item))
+                    patterns.append(try text.string())
+                } else {
+                    patterns.append(try item.string())
+                }
+            }
+        }
         let concept = try m["concepts"].map { (n: YAMLNode) throws(PolicyIssue) in try ConceptRuleParser.concept(n, ruleID: id, lexicons: lexicons) }
         if concept != nil {
             guard patterns.isEmpty else { throw node.issue("policy_invalid", "rule \(id) has both concepts and patterns; write two rules") }
@@ -148,9 +161,17 @@ public enum RuleCorpusLoader {
         var rule = Rule(id: id, category: category, severity: severity, patterns: patterns, view: chosenView,
                         description: try m["description"]?.string() ?? "", references: try m["references"]?.stringList() ?? [],
                         positives: positives, negatives: negatives, placeholder: try m["placeholder"]?.string(), concept: concept)
+        for marked in markedFromEnd {
+            guard chosenView == .prose else { throw marked.node.issue("policy_invalid", "from_end applies to prose patterns only") }
+            rule.fromEnd.insert(marked.index)
+        }
         if let f = m["from_end"] {
             // Pattern numbers (from 1) matched from the end of the text: a speed hint, same matches.
+            // The older form; `{from_end: pattern}` in the list cannot point at the wrong pattern.
             guard chosenView == .prose, concept == nil else { throw f.issue("policy_invalid", "from_end applies to prose patterns only") }
+            guard markedFromEnd.isEmpty else {
+                throw f.issue("policy_invalid", "rule \(id) marks patterns with {from_end: pattern}; drop the from_end list (one form per rule)")
+            }
             for item in try f.list() {
                 let n = try item.int(min: 1)
                 guard n <= patterns.count else { throw item.issue("policy_invalid", "rule \(id) has \(patterns.count) pattern(s), not \(n)") }

@@ -208,6 +208,9 @@ struct PolicySchemaDocumentTests {
         #expect(!v.isValid(try json("tools:\n  t: { side_effect: read }\n")))
         #expect(!v.isValid(try json("toolz: {}\n")))
         #expect(!v.isValid(try json("chains:\n  - { name: x, sequence: [wrte] }\n")))
+        let rule = "scanning:\n  rules:\n    - {id: a, severity: high, patterns: %@}\n"
+        #expect(v.isValid(try json(rule.replacingOccurrences(of: "%@", with: "['x y', {from_end: 'a b'}], not_after: [never]"))))
+        #expect(!v.isValid(try json(rule.replacingOccurrences(of: "%@", with: "[{form_end: 'a b'}]"))))
     }
 }
 

@@ -184,6 +184,28 @@ import Testing
         #expect(load("    - {id: a, severity: high, patterns: ['ignore rules$'], from_end: [1]}")?.contains("cannot be matched from the end") == true)
     }
 
+    /// `{from_end: pattern}` marks the pattern itself, so inserting a pattern before it cannot
+    /// move the mark onto another (the numbered list did, silently, once).
+    @Test func patternsMarkedInTheListStayMarkedWhenPatternsAreInserted() throws {
+        func fromEnd(_ patterns: String) throws -> Set<Int> {
+            let text = "corpus: c\nrules:\n  - id: a\n    severity: high\n    patterns:\n\(patterns)"
+            return try #require(try RuleCorpusLoader.load(file: "c.yaml", text: text).rules.first).fromEnd
+        }
+        #expect(try fromEnd("      - 'first words'\n      - from_end: 'ignore (all )?rules'\n") == [1])
+        #expect(try fromEnd("      - 'new words'\n      - 'first words'\n      - from_end: 'ignore (all )?rules'\n") == [2])
+        #expect(try fromEnd("      - from_end: 'a b'\n      - 'c d'\n      - from_end: 'e f'\n") == [0, 2])
+        let load = FromEndTests.load
+        #expect(load("    - {id: a, severity: high, patterns: ['x y', {from_end: 'ignore (all )?rules'}]}") == nil)
+        #expect(load("    - {id: a, severity: high, view: raw, patterns: [{from_end: 'ignore rules'}]}")?.contains("prose patterns only") == true)
+        #expect(load("    - {id: a, severity: high, patterns: [{from_end: 'ignore rules$'}]}")?.contains("cannot be matched from the end") == true)
+        #expect(load("    - {id: a, severity: high, patterns: [{form_end: 'ignore rules'}]}")?.contains("unknown key \"form_end\"") == true)
+        #expect(load("    - {id: a, severity: high, patterns: [{from_end: 'a b'}, 'c d'], from_end: [2]}")?.contains("one form per rule") == true)
+        // The bundled corpora use the marks, not numbers.
+        for (name, text) in BuiltinCorpusFiles.files {
+            #expect(!text.contains("\n    from_end: ["), "\(name) numbers its from_end patterns; mark them in the list")
+        }
+    }
+
     @Test func notAfterIsChecked() throws {
         let load = FromEndTests.load
         #expect(load("    - {id: a, severity: high, patterns: ['ignore rules'], not_after: [never let it]}") == nil)
