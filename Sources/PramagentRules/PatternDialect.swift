@@ -68,8 +68,36 @@ enum PatternDialect {
         var escaped = false
         var groupFlags = false
         var previous: Character = " "
+        // A literal word of letters and digits ("base64", "gpt4") reads as the prose view writes
+        // it: its digits in leetspeak ("base6a"), else the pattern could never match.
+        var word = ""
+        var wordAfterEscape = false // `\x4a`: the rest of an escape, not a word
+        var escapeEnded = false
+        func flushWord() {
+            guard !word.isEmpty else { return }
+            let mixed = !wordAfterEscape && word.contains { $0.isLetter } && word.contains { $0.isNumber }
+            for c in word {
+                if mixed, let ascii = c.asciiValue, let folded = TextNormalizer.leet(ascii), c.isNumber {
+                    out.unicodeScalars.append(Unicode.Scalar(folded))
+                } else {
+                    out.append(c)
+                }
+            }
+            word = ""
+        }
         for c in pattern {
             defer { previous = c }
+            let wordCharacter = !escaped && !inClass && !groupFlags && c.isASCII && (c.isLetter || c.isNumber)
+                && !(c.isNumber && word.isEmpty && (previous == "{" || previous == ","))
+            if wordCharacter {
+                if word.isEmpty { wordAfterEscape = escapeEnded }
+                escapeEnded = false
+                // Inside a word, `l` reads `i` like every other letter below.
+                word.append(c == "l" || c == "L" ? "i" : c)
+                continue
+            }
+            flushWord()
+            escapeEnded = escaped && (c == "x" || c == "o" || c == "c" || c.isNumber)
             if escaped { out.append(c); escaped = false; continue }
             if c == "\\" { out.append(c); escaped = true; continue }
             if inClass {
@@ -89,6 +117,7 @@ enum PatternDialect {
             default: out.append(c)
             }
         }
+        flushWord()
         return out
     }
 }
