@@ -68,14 +68,18 @@ enum PatternDialect {
         var escaped = false
         var groupFlags = false
         var previous: Character = " "
-        // A literal word of letters and digits ("base64", "gpt4") reads as the prose view writes
-        // it: its digits in leetspeak ("base6a"), else the pattern could never match.
+        // A literal word of letters and digits ("base64", "gpt4"), or of one or two digits ("0"),
+        // reads as the prose view writes it: digits in leetspeak ("base6a", "o"), else the
+        // pattern could never match.
         var word = ""
         var wordAfterEscape = false // `\x4a`: the rest of an escape, not a word
         var escapeEnded = false
+        var inBrace = false // a counted repeat `{2,5}`
         func flushWord() {
             guard !word.isEmpty else { return }
-            let mixed = !wordAfterEscape && word.contains { $0.isLetter } && word.contains { $0.isNumber }
+            // Words of one or two digits are leetspeak in the view too ("0 tokens" reads "o tokens").
+            let digitsOnly = !word.contains { $0.isLetter }
+            let mixed = !wordAfterEscape && (digitsOnly ? word.count <= 2 : word.contains { $0.isNumber })
             for c in word {
                 if mixed, let ascii = c.asciiValue, let folded = TextNormalizer.leet(ascii), c.isNumber {
                     out.unicodeScalars.append(Unicode.Scalar(folded))
@@ -87,8 +91,10 @@ enum PatternDialect {
         }
         for c in pattern {
             defer { previous = c }
-            let wordCharacter = !escaped && !inClass && !groupFlags && c.isASCII && (c.isLetter || c.isNumber)
-                && !(c.isNumber && word.isEmpty && (previous == "{" || previous == ","))
+            if !escaped && !inClass && !groupFlags {
+                if c == "{" { inBrace = true } else if c == "}" { inBrace = false }
+            }
+            let wordCharacter = !escaped && !inClass && !groupFlags && !inBrace && c.isASCII && (c.isLetter || c.isNumber)
             if wordCharacter {
                 if word.isEmpty { wordAfterEscape = escapeEnded }
                 escapeEnded = false
