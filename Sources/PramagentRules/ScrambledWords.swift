@@ -66,6 +66,20 @@ struct ScrambleIndex: Sendable {
         self.filter = filter
         self.filterMask = filterMask
         self.exactHashes = Set(usable.map { w in w.withUnsafeBufferPointer { Self.exactHash($0, 0..<w.count) } })
+        self.shortWords = HashSet64(vocabulary.filter { w in
+            w.count >= 2 && w.count < Self.shortestWord && w.allSatisfy { $0 >= 0x61 && $0 <= 0x7A }
+        }.map { Self.shortKey($0[...]) })
+    }
+
+    /// Words of the rules of two or three letters ("the", "api", "ai"), for leet words only:
+    /// too short to scramble, but "7he" and "4I" are written for them.
+    private let shortWords: HashSet64
+
+    /// The letters of a word of at most seven bytes and its length, packed.
+    @inline(__always) static func shortKey<C: Collection>(_ word: C) -> UInt64 where C.Element == UInt8 {
+        var key = UInt64(word.count)
+        for b in word { key = key << 8 | UInt64(b) }
+        return key
     }
 
     /// A hash of every word of the index, to tell a word from a scramble of it (a collision
@@ -174,10 +188,17 @@ extension ScrambleIndex {
     /// characters (its rules read punctuation), so the word is read again as the rules' word in
     /// the scramble reading, like a scramble. Only an exact word: `1` folds to `i`, so a `1`
     /// written for `l` ("a11") reads no word here (the prose view's skeleton reads `l` as `i`).
+    /// Words of two or three letters ("7he", "4I") are looked up whole in `shortWords`.
     @inline(__always) func checkLeet(_ folded: UnsafeMutableBufferPointer<UInt8>, _ from: Int, _ range: Range<Int>,
                                      values: UnsafeBufferPointer<UInt64>, into out: inout [(range: Range<Int>, word: [UInt8])]) {
         let count = range.count
-        guard count >= Self.shortestWord, count <= Self.longestWord else { return }
+        if count < Self.shortestWord {
+            guard count >= 2 else { return }
+            let word = UnsafeBufferPointer(rebasing: folded[from..<from + count])
+            if shortWords.contains(Self.shortKey(word)) { out.append((range, Array(word))) }
+            return
+        }
+        guard count <= Self.longestWord else { return }
         var inner: UInt64 = 0
         for k in from + 1..<from + count - 1 { inner &+= values[Int(folded[k])] }
         let first = folded[from], last = folded[from + count - 1]
