@@ -53,9 +53,11 @@ enum ConceptRuleParser {
         return out
     }
 
+    /// The keys of a rule's `concepts` mapping.
+    static let conceptKeys: Set<String> = ["all", "within", "ordered", "unless", "unless_before", "same_sentence", "at_least"]
+
     static func concept(_ node: YAMLNode, ruleID: String, lexicons: [String: [String]]) throws(PolicyIssue) -> ConceptMatch {
-        let m = try node.mapping(allowed: ["all", "within", "ordered", "unless", "unless_before", "same_sentence", "at_least"],
-                                 context: "rule \(ruleID).concepts")
+        let m = try node.mapping(allowed: conceptKeys, context: "rule \(ruleID).concepts")
         guard let all = m["all"] else { throw node.issue("policy_missing_key", "rule \(ruleID).concepts needs `all: [slot, ...]`") }
         var slots: [[ConceptMatch.Phrase]] = []
         for slot in try all.list() {

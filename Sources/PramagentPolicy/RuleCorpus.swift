@@ -114,10 +114,13 @@ public enum RuleCorpusLoader {
         return v
     }
 
+    /// The keys of a rule mapping (a policy's custom rules may also say `scopes`).
+    static let ruleKeys: Set<String> = ["id", "category", "severity", "pattern", "patterns", "concepts", "view", "description", "references",
+                                        "examples", "placeholder", "from_end", "not_after"]
+
     /// One rule mapping (also used for a policy's custom rules).
     static func parseRule(_ node: YAMLNode, category: String, view: RuleView, lexicons: [String: [String]] = [:]) throws(PolicyIssue) -> Rule {
-        let m = try node.mapping(allowed: ["id", "category", "severity", "pattern", "patterns", "concepts", "view", "description", "references",
-                                           "examples", "placeholder", "from_end", "not_after"], context: "a rule")
+        let m = try node.mapping(allowed: ruleKeys, context: "a rule")
         guard let idNode = m["id"] else { throw node.issue("policy_missing_key", "a rule needs an id") }
         let id = try idNode.string()
         guard let sevNode = m["severity"] else { throw node.issue("policy_missing_key", "rule \(id) needs a severity") }

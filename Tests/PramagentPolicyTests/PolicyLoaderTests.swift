@@ -201,6 +201,22 @@ struct PolicySchemaDocumentTests {
         #expect(result.isValid, "\(result.errors)")
     }
 
+    /// The schema must not reject what the loader reads: every key a rule, its `concepts` or the
+    /// scanning section may have is a property of the schema's definition.
+    @Test("the schema knows every key the loader allows")
+    func keysMatchTheLoader() throws {
+        let text = try String(contentsOf: Self.root.appendingPathComponent("docs/policy.schema.json"), encoding: .utf8)
+        let schema = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        let defs = try #require(schema["$defs"] as? [String: Any])
+        let rule = try #require(defs["rule"] as? [String: Any])
+        let ruleProperties = try #require(rule["properties"] as? [String: Any])
+        #expect(RuleCorpusLoader.ruleKeys.subtracting(ruleProperties.keys).isEmpty,
+                "rule keys missing from the schema: \(RuleCorpusLoader.ruleKeys.subtracting(ruleProperties.keys).sorted())")
+        let concepts = try #require((ruleProperties["concepts"] as? [String: Any])?["properties"] as? [String: Any])
+        #expect(ConceptRuleParser.conceptKeys.subtracting(concepts.keys).isEmpty,
+                "concept keys missing from the schema: \(ConceptRuleParser.conceptKeys.subtracting(concepts.keys).sorted())")
+    }
+
     @Test("the schema catches what the loader rejects")
     func rejects() throws {
         let v = try validator()
