@@ -100,12 +100,15 @@ public enum PIIDetectors {
     static let ibanLabelsAfter: [[UInt8]] = ["eur", "usd", "gbp", "chf", "bic", "swift"].map { Array($0.utf8) }
     static let ssnLabelsBefore: [[UInt8]] = ["ssn", "ss", "socialsecurity"].map { Array($0.utf8) }
 
+    /// The longest label: a longer run of letters is no label, so no run is read further.
+    static let longestLabel = (cardLabelsBefore + cardLabelsAfter + ibanLabelsBefore + ibanLabelsAfter + ssnLabelsBefore).map(\.count).max() ?? 0
+
     /// True when the letters right before offset `i` are one of `labels` (either case) and
     /// nothing alphanumeric comes before that label: "card4111" at the 4.
     static func labelBefore(_ t: [UInt8], _ i: Int, _ labels: [[UInt8]]) -> Bool {
         var start = i
-        while start > 0, isAlpha(t[start - 1]) { start -= 1 }
-        guard start < i, start == 0 || !isAlnum(t[start - 1]) else { return false }
+        while start > 0, i - start <= longestLabel, isAlpha(t[start - 1]) { start -= 1 }
+        guard start < i, i - start <= longestLabel, start == 0 || !isAlnum(t[start - 1]) else { return false }
         return isLabel(t, start, i, labels)
     }
 
@@ -113,8 +116,8 @@ public enum PIIDetectors {
     /// follows: "1111exp" at the e.
     static func labelAfter(_ t: [UInt8], _ j: Int, _ labels: [[UInt8]]) -> Bool {
         var end = j
-        while end < t.count, isAlpha(t[end]) { end += 1 }
-        guard end > j, end == t.count || !isAlnum(t[end]) else { return false }
+        while end < t.count, end - j <= longestLabel, isAlpha(t[end]) { end += 1 }
+        guard end > j, end - j <= longestLabel, end == t.count || !isAlnum(t[end]) else { return false }
         return isLabel(t, j, end, labels)
     }
 
